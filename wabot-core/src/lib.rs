@@ -1,0 +1,15 @@
+//! # wabot-core
+//!
+//! The heart of wabot: domain types, the ports adapters implement, the conversation
+//! [`engine`], the bot [`supervisor`], the [`scheduler`], and in-memory adapters ([`memory`])
+//! that make the whole thing run with no I/O at all.
+//!
+//! This crate does no I/O of its own: storage, WhatsApp and language models are reached only
+//! through the traits in [`ports`].
+
+pub mod domain;
+pub mod error;
+pub mod ids;
+pub mod ports;
+
+pub use error::{Error, LlmError, Result, TransportError, ValidationError};

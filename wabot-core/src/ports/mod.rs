@@ -1,0 +1,23 @@
+//! Ports: the traits adapters implement. The engine, supervisor and scheduler depend only on
+//! these.
+
+mod clock;
+mod events;
+mod llm;
+mod store;
+mod transport;
+
+pub use clock::{Clock, SystemClock};
+pub use events::{DomainEvent, EventBus};
+pub use llm::{
+    ChatMessage, ChatPurpose, ChatRequest, ChatResponse, ChatRole, LlmClient, LlmFactory,
+    SharedLlm, TokenUsage,
+};
+pub use store::{
+    BotStore, InboundOutcome, LeadQuery, LeadStore, MessageStore, NewInbound, ScheduleStore, Store,
+    WorkspaceStore,
+};
+pub use transport::{
+    DisconnectReason, EventSink, InboundKind, InboundMessage, MessagingTransport, SentMessage,
+    TransportEvent, TransportFactory,
+};

@@ -1,0 +1,190 @@
+//! Persistence ports. SQLite, PostgreSQL and the in-memory store implement every one; a shared
+//! conformance suite (`wabot_core::conformance`) checks they behave alike.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    domain::{
+        Bot, BotStatus, ContactId, DeliveryStatus, Email, Lead, LeadStatus, Member, Message,
+        Schedule, ScheduleRun, User, Workspace,
+    },
+    error::Result,
+    ids::{BotId, LeadId, MessageId, ScheduleId, UserId, WorkspaceId},
+};
+
+/// Workspaces, users and memberships.
+#[async_trait]
+pub trait WorkspaceStore: Send + Sync {
+    /// Stores a new workspace.
+    async fn create_workspace(&self, workspace: &Workspace) -> Result<()>;
+    /// A workspace by id.
+    async fn get_workspace(&self, id: WorkspaceId) -> Result<Option<Workspace>>;
+    /// Stores a user, or returns the existing user with the same e-mail unchanged.
+    async fn upsert_user(&self, user: &User) -> Result<User>;
+    /// A user by id.
+    async fn get_user(&self, id: UserId) -> Result<Option<User>>;
+    /// A user by e-mail.
+    async fn get_user_by_email(&self, email: &Email) -> Result<Option<User>>;
+    /// Adds a member, or updates the role and lead flag of an existing one.
+    async fn put_member(&self, member: &Member) -> Result<()>;
+    /// The members of a workspace, oldest first.
+    async fn list_members(&self, workspace: WorkspaceId) -> Result<Vec<Member>>;
+    /// The next member (with `receives_leads`) to get a lead, round-robin, advancing the
+    /// workspace's cursor atomically. `None` when nobody receives leads.
+    async fn next_lead_assignee(&self, workspace: WorkspaceId) -> Result<Option<UserId>>;
+}
+
+/// Bots.
+#[async_trait]
+pub trait BotStore: Send + Sync {
+    /// Stores a new bot.
+    async fn create_bot(&self, bot: &Bot) -> Result<()>;
+    /// A bot by id.
+    async fn get_bot(&self, id: BotId) -> Result<Option<Bot>>;
+    /// The bots of a workspace, or of every workspace with `None`, oldest first.
+    async fn list_bots(&self, workspace: Option<WorkspaceId>) -> Result<Vec<Bot>>;
+    /// Replaces a bot's settings (not its status). Fails with `BotNotFound` when missing.
+    async fn update_bot(&self, bot: &Bot) -> Result<()>;
+    /// Sets whether the bot should run.
+    async fn set_bot_enabled(&self, id: BotId, enabled: bool, now: DateTime<Utc>) -> Result<()>;
+    /// Records the bot's runtime status.
+    async fn set_bot_status(&self, id: BotId, status: BotStatus, now: DateTime<Utc>) -> Result<()>;
+    /// Deletes a bot with its leads, messages and schedules.
+    async fn delete_bot(&self, id: BotId) -> Result<()>;
+}
+
+/// What [`MessageStore::record_inbound`] stores.
+#[derive(Debug, Clone)]
+pub struct NewInbound {
+    /// The bot's workspace.
+    pub workspace_id: WorkspaceId,
+    /// The bot.
+    pub bot_id: BotId,
+    /// The sender.
+    pub contact: ContactId,
+    /// The sender's profile name, if known.
+    pub display_name: Option<String>,
+    /// The network's message id.
+    pub provider_message_id: String,
+    /// The text.
+    pub body: String,
+    /// When it arrived.
+    pub received_at: DateTime<Utc>,
+}
+
+/// The outcome of [`MessageStore::record_inbound`].
+#[derive(Debug, Clone)]
+pub enum InboundOutcome {
+    /// A message with the same provider id was already stored for this bot: nothing changed.
+    Duplicate,
+    /// Stored, together with the conversation's lead.
+    Recorded {
+        /// The lead (created when this is the contact's first message).
+        lead: Lead,
+        /// The stored message.
+        message: Message,
+        /// Whether the lead was created by this message.
+        new_lead: bool,
+    },
+}
+
+/// Filter and page of a lead listing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LeadQuery {
+    /// Only this workspace's leads.
+    pub workspace_id: Option<WorkspaceId>,
+    /// Only this bot's leads.
+    pub bot_id: Option<BotId>,
+    /// Only leads in this status.
+    pub status: Option<LeadStatus>,
+    /// Only leads assigned to this user.
+    pub assignee: Option<UserId>,
+    /// Case-insensitive text matched against contact, name, e-mail, phone and location.
+    pub search: Option<String>,
+    /// Only leads created at or after this instant.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Only leads created before this instant.
+    pub created_to: Option<DateTime<Utc>>,
+    /// Page cursor: only leads whose id is smaller than this (newest first ordering).
+    pub before: Option<LeadId>,
+    /// Page size (the store caps it at 500).
+    pub limit: u32,
+}
+
+/// Leads.
+#[async_trait]
+pub trait LeadStore: Send + Sync {
+    /// A lead by id.
+    async fn get_lead(&self, id: LeadId) -> Result<Option<Lead>>;
+    /// The lead of a contact with a bot.
+    async fn find_lead(&self, bot: BotId, contact: &ContactId) -> Result<Option<Lead>>;
+    /// Replaces a lead's mutable state (fields, status, assignee, handler, away date).
+    async fn update_lead(&self, lead: &Lead) -> Result<()>;
+    /// Leads matching the query, newest first.
+    async fn list_leads(&self, query: &LeadQuery) -> Result<Vec<Lead>>;
+}
+
+/// Messages.
+#[async_trait]
+pub trait MessageStore: Send + Sync {
+    /// Stores an inbound message and gets or creates the contact's lead, atomically. A message
+    /// whose provider id is already stored for the bot is a duplicate and changes nothing.
+    async fn record_inbound(&self, inbound: &NewInbound) -> Result<InboundOutcome>;
+    /// Stores an outbound message (usually `pending`, before sending).
+    async fn insert_message(&self, message: &Message) -> Result<()>;
+    /// After sending: records the network's id and the delivery status.
+    async fn mark_sent(
+        &self,
+        id: MessageId,
+        provider_message_id: Option<&str>,
+        delivery: DeliveryStatus,
+    ) -> Result<()>;
+    /// Applies an ack when it is progress (see [`DeliveryStatus::advances_to`]); returns the
+    /// updated message, or `None` when unknown or not progress.
+    async fn apply_ack(
+        &self,
+        bot: BotId,
+        provider_message_id: &str,
+        status: DeliveryStatus,
+    ) -> Result<Option<Message>>;
+    /// The last `limit` messages of a conversation, oldest first.
+    async fn recent_messages(&self, lead: LeadId, limit: u32) -> Result<Vec<Message>>;
+}
+
+/// Schedules and their history.
+#[async_trait]
+pub trait ScheduleStore: Send + Sync {
+    /// Stores a new schedule.
+    async fn create_schedule(&self, schedule: &Schedule) -> Result<()>;
+    /// A schedule by id.
+    async fn get_schedule(&self, id: ScheduleId) -> Result<Option<Schedule>>;
+    /// Schedules of a bot, oldest first.
+    async fn list_schedules(&self, bot: BotId) -> Result<Vec<Schedule>>;
+    /// Cancels an active schedule. Fails with `ScheduleNotFound` when missing.
+    async fn cancel_schedule(&self, id: ScheduleId) -> Result<()>;
+    /// Active schedules due at or before `now`, earliest first.
+    async fn due_schedules(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Schedule>>;
+    /// The earliest next run of any active schedule.
+    async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>>;
+    /// Claims the run of `id` due at `due_at`: only if the schedule is still active with that
+    /// next run, moves it to `next_run_at` (completing it when `None`) and records `now` as its
+    /// last execution. Exactly one of several racing callers gets `true`.
+    async fn claim_schedule_run(
+        &self,
+        id: ScheduleId,
+        due_at: DateTime<Utc>,
+        next_run_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Appends a run to the history.
+    async fn record_schedule_run(&self, run: &ScheduleRun) -> Result<()>;
+    /// The history of a schedule, oldest first.
+    async fn list_schedule_runs(&self, id: ScheduleId) -> Result<Vec<ScheduleRun>>;
+}
+
+/// Everything the engine, supervisor and scheduler persist.
+pub trait Store: WorkspaceStore + BotStore + LeadStore + MessageStore + ScheduleStore {}
+
+impl<T> Store for T where T: WorkspaceStore + BotStore + LeadStore + MessageStore + ScheduleStore {}
