@@ -10,6 +10,7 @@
 pub mod domain;
 pub mod error;
 pub mod ids;
+pub mod memory;
 pub mod ports;
 
 pub use error::{Error, LlmError, Result, TransportError, ValidationError};

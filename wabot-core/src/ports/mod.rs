@@ -14,8 +14,8 @@ pub use llm::{
     SharedLlm, TokenUsage,
 };
 pub use store::{
-    BotStore, InboundOutcome, LeadQuery, LeadStore, MessageStore, NewInbound, ScheduleStore, Store,
-    WorkspaceStore,
+    BotStore, InboundOutcome, LeadQuery, LeadStore, MAX_LEAD_PAGE, MessageStore, NewInbound,
+    ScheduleStore, Store, WorkspaceStore,
 };
 pub use transport::{
     DisconnectReason, EventSink, InboundKind, InboundMessage, MessagingTransport, SentMessage,

@@ -90,6 +90,9 @@ pub enum InboundOutcome {
     },
 }
 
+/// The largest page [`LeadStore::list_leads`] returns; larger limits are capped, 0 means 1.
+pub const MAX_LEAD_PAGE: u32 = 500;
+
 /// Filter and page of a lead listing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LeadQuery {
@@ -109,7 +112,7 @@ pub struct LeadQuery {
     pub created_to: Option<DateTime<Utc>>,
     /// Page cursor: only leads whose id is smaller than this (newest first ordering).
     pub before: Option<LeadId>,
-    /// Page size (the store caps it at 500).
+    /// Page size (capped at [`MAX_LEAD_PAGE`]).
     pub limit: u32,
 }
 

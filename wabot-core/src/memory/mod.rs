@@ -1,0 +1,14 @@
+//! In-memory adapters: real implementations of every port with no I/O. The demo, examples and
+//! tests run on them.
+
+mod bus;
+mod clock;
+mod llm;
+mod sandbox;
+mod store;
+
+pub use bus::BroadcastBus;
+pub use clock::ManualClock;
+pub use llm::{Scripted, ScriptedLlm};
+pub use sandbox::{SandboxHub, SandboxOutput, SandboxTransport};
+pub use store::MemoryStore;
