@@ -1,0 +1,1 @@
+//! The OpenAI-compatible chat-completions client (DeepSeek by default).
