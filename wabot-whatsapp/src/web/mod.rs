@@ -1,0 +1,1 @@
+//! WhatsApp Web transport in headless Chromium.
