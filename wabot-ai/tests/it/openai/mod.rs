@@ -1,0 +1,9 @@
+//! The OpenAI-compatible client at the wire, against a local fake DeepSeek.
+
+mod errors;
+mod fake_deepseek;
+mod malformed;
+mod observer;
+mod retries;
+mod secrets;
+mod success;
