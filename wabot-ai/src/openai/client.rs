@@ -42,6 +42,8 @@ const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// - does not retry what cannot succeed: 4xx ([`LlmError::Permanent`], with the provider's
 ///   message and what to do) and unreadable answers ([`LlmError::Malformed`]: not JSON,
 ///   truncated, no `choices`, empty content, or no JSON object in JSON mode);
+/// - in JSON mode, returns the object alone: Markdown code fences some local models put around
+///   it are removed;
 /// - reports to the [`LlmObserver`] and records a `llm.chat` `tracing` span with the model,
 ///   attempts, latency and tokens.
 ///
