@@ -7,6 +7,8 @@
 //! This crate does no I/O of its own: storage, WhatsApp and language models are reached only
 //! through the traits in [`ports`].
 
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod domain;
 pub mod error;
 pub mod ids;

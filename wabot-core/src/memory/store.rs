@@ -78,13 +78,19 @@ impl WorkspaceStore for MemoryStore {
     }
 
     async fn upsert_user(&self, user: &User) -> Result<User> {
-        Ok(self.with(|s| {
+        self.with(|s| {
             if let Some(existing) = s.users.values().find(|u| u.email == user.email) {
-                return existing.clone();
+                return Ok(existing.clone());
+            }
+            if s.users.contains_key(&user.id) {
+                return Err(Error::Conflict(format!(
+                    "user {} already exists with another e-mail",
+                    user.id
+                )));
             }
             s.users.insert(user.id, user.clone());
-            user.clone()
-        }))
+            Ok(user.clone())
+        })
     }
 
     async fn get_user(&self, id: UserId) -> Result<Option<User>> {
@@ -123,11 +129,14 @@ impl WorkspaceStore for MemoryStore {
 
     async fn list_members(&self, workspace: WorkspaceId) -> Result<Vec<Member>> {
         Ok(self.with(|s| {
-            s.members
+            let mut members: Vec<Member> = s
+                .members
                 .iter()
                 .filter(|m| m.workspace_id == workspace)
                 .cloned()
-                .collect()
+                .collect();
+            members.sort_by_key(|m| (m.created_at, m.user_id));
+            members
         }))
     }
 
@@ -185,9 +194,9 @@ impl BotStore for MemoryStore {
     async fn update_bot(&self, bot: &Bot) -> Result<()> {
         self.with(|s| match s.bots.get_mut(&bot.id) {
             Some(existing) => {
-                let status = existing.status;
+                let kept = (existing.workspace_id, existing.created_at, existing.status);
                 *existing = bot.clone();
-                existing.status = status;
+                (existing.workspace_id, existing.created_at, existing.status) = kept;
                 Ok(())
             }
             None => Err(Error::BotNotFound(bot.id)),
@@ -299,7 +308,14 @@ impl LeadStore for MemoryStore {
     async fn update_lead(&self, lead: &Lead) -> Result<()> {
         self.with(|s| match s.leads.get_mut(&lead.id) {
             Some(existing) => {
-                *existing = lead.clone();
+                existing.display_name = lead.display_name.clone();
+                existing.fields = lead.fields.clone();
+                existing.status = lead.status;
+                existing.assignee = lead.assignee;
+                existing.handler = lead.handler;
+                existing.away_sent_on = lead.away_sent_on;
+                existing.updated_at = lead.updated_at;
+                existing.qualified_at = lead.qualified_at;
                 Ok(())
             }
             None => Err(Error::LeadNotFound(lead.id)),
@@ -384,6 +400,12 @@ impl MessageStore for MemoryStore {
             if !s.leads.contains_key(&message.lead_id) {
                 return Err(Error::LeadNotFound(message.lead_id));
             }
+            if s.messages.contains_key(&message.id) {
+                return Err(Error::Conflict(format!(
+                    "message {} already exists",
+                    message.id
+                )));
+            }
             if let Some(pid) = &message.provider_message_id {
                 let key = (message.bot_id, pid.clone());
                 if s.message_by_provider_id.contains_key(&key) {
@@ -407,14 +429,28 @@ impl MessageStore for MemoryStore {
         delivery: DeliveryStatus,
     ) -> Result<()> {
         self.with(|s| {
-            let Some(message) = s.messages.get_mut(&id) else {
+            let Some(message) = s.messages.get(&id) else {
                 return Err(Error::NotFound(format!("message {id}")));
             };
+            let bot = message.bot_id;
+            let old_pid = message.provider_message_id.clone();
+            if let Some(pid) = provider_message_id {
+                let key = (bot, pid.to_string());
+                if s.message_by_provider_id
+                    .get(&key)
+                    .is_some_and(|other| *other != id)
+                {
+                    return Err(Error::Conflict(format!("message {pid} already stored")));
+                }
+                if let Some(old) = old_pid.filter(|old| old != pid) {
+                    s.message_by_provider_id.remove(&(bot, old));
+                }
+                s.message_by_provider_id.insert(key, id);
+            }
+            let message = s.messages.get_mut(&id).expect("checked above");
             message.delivery = delivery;
             if let Some(pid) = provider_message_id {
                 message.provider_message_id = Some(pid.to_string());
-                let bot = message.bot_id;
-                s.message_by_provider_id.insert((bot, pid.to_string()), id);
             }
             Ok(())
         })
@@ -461,6 +497,12 @@ impl ScheduleStore for MemoryStore {
         self.with(|s| {
             if !s.bots.contains_key(&schedule.bot_id) {
                 return Err(Error::BotNotFound(schedule.bot_id));
+            }
+            if s.schedules.contains_key(&schedule.id) {
+                return Err(Error::Conflict(format!(
+                    "schedule {} already exists",
+                    schedule.id
+                )));
             }
             s.schedules.insert(schedule.id, schedule.clone());
             Ok(())

@@ -1,5 +1,8 @@
 //! Persistence ports. SQLite, PostgreSQL and the in-memory store implement every one; a shared
-//! conformance suite (`wabot_core::conformance`) checks they behave alike.
+//! conformance suite (`wabot_core::conformance`, feature `conformance`) checks they behave alike.
+//!
+//! Timestamps are kept to the microsecond by the SQL stores (the in-memory store keeps them as
+//! given), so callers comparing stored times should not rely on nanoseconds.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -17,41 +20,50 @@ use crate::{
 /// Workspaces, users and memberships.
 #[async_trait]
 pub trait WorkspaceStore: Send + Sync {
-    /// Stores a new workspace.
+    /// Stores a new workspace. Fails with `Conflict` when the id is taken.
     async fn create_workspace(&self, workspace: &Workspace) -> Result<()>;
     /// A workspace by id.
     async fn get_workspace(&self, id: WorkspaceId) -> Result<Option<Workspace>>;
-    /// Stores a user, or returns the existing user with the same e-mail unchanged.
+    /// Stores a user, or returns the existing user with the same e-mail unchanged. Fails with
+    /// `Conflict` when the id is taken by a user with another e-mail.
     async fn upsert_user(&self, user: &User) -> Result<User>;
     /// A user by id.
     async fn get_user(&self, id: UserId) -> Result<Option<User>>;
     /// A user by e-mail.
     async fn get_user_by_email(&self, email: &Email) -> Result<Option<User>>;
-    /// Adds a member, or updates the role and lead flag of an existing one.
+    /// Adds a member, or updates the role and lead flag of an existing one (keeping its
+    /// `created_at`). Fails with `NotFound` when the workspace or the user is missing.
     async fn put_member(&self, member: &Member) -> Result<()>;
-    /// The members of a workspace, oldest first.
+    /// The members of a workspace, oldest first (by `created_at`, then user id).
     async fn list_members(&self, workspace: WorkspaceId) -> Result<Vec<Member>>;
     /// The next member (with `receives_leads`) to get a lead, round-robin, advancing the
-    /// workspace's cursor atomically. `None` when nobody receives leads.
+    /// workspace's cursor atomically. The eligible members are ordered by (`created_at`, user
+    /// id) and the `n`-th call picks `eligible[n % eligible.len()]`, so concurrent callers get
+    /// different members. `None` (and the cursor does not move) when nobody receives leads.
     async fn next_lead_assignee(&self, workspace: WorkspaceId) -> Result<Option<UserId>>;
 }
 
 /// Bots.
 #[async_trait]
 pub trait BotStore: Send + Sync {
-    /// Stores a new bot.
+    /// Stores a new bot. Fails with `NotFound` when its workspace is missing and `Conflict` when
+    /// the id is taken.
     async fn create_bot(&self, bot: &Bot) -> Result<()>;
     /// A bot by id.
     async fn get_bot(&self, id: BotId) -> Result<Option<Bot>>;
-    /// The bots of a workspace, or of every workspace with `None`, oldest first.
+    /// The bots of a workspace, or of every workspace with `None`, oldest first (by
+    /// `created_at`, then id).
     async fn list_bots(&self, workspace: Option<WorkspaceId>) -> Result<Vec<Bot>>;
-    /// Replaces a bot's settings (not its status). Fails with `BotNotFound` when missing.
+    /// Replaces a bot's settings: name, prompt, `enabled`, transport, LLM settings, features,
+    /// pacing, fallback message and `updated_at`. Its workspace, `created_at` and runtime status
+    /// are kept. Fails with `BotNotFound` when missing.
     async fn update_bot(&self, bot: &Bot) -> Result<()>;
-    /// Sets whether the bot should run.
+    /// Sets whether the bot should run, and `updated_at`. Fails with `BotNotFound` when missing.
     async fn set_bot_enabled(&self, id: BotId, enabled: bool, now: DateTime<Utc>) -> Result<()>;
-    /// Records the bot's runtime status.
+    /// Records the bot's runtime status, and `updated_at`. Fails with `BotNotFound` when missing.
     async fn set_bot_status(&self, id: BotId, status: BotStatus, now: DateTime<Utc>) -> Result<()>;
-    /// Deletes a bot with its leads, messages and schedules.
+    /// Deletes a bot with its leads, messages, schedules and schedule history. Fails with
+    /// `BotNotFound` when missing.
     async fn delete_bot(&self, id: BotId) -> Result<()>;
 }
 
@@ -123,9 +135,12 @@ pub trait LeadStore: Send + Sync {
     async fn get_lead(&self, id: LeadId) -> Result<Option<Lead>>;
     /// The lead of a contact with a bot.
     async fn find_lead(&self, bot: BotId, contact: &ContactId) -> Result<Option<Lead>>;
-    /// Replaces a lead's mutable state (fields, status, assignee, handler, away date).
+    /// Replaces a lead's mutable state: display name, fields, status, assignee, handler, away
+    /// date, `updated_at` and `qualified_at`. Its workspace, bot, contact and `created_at` are
+    /// kept. Fails with `LeadNotFound` when missing.
     async fn update_lead(&self, lead: &Lead) -> Result<()>;
-    /// Leads matching the query, newest first.
+    /// Leads matching the query, newest first (by id: ids are time-ordered UUID v7), at most
+    /// `query.limit` of them (capped at [`MAX_LEAD_PAGE`], 0 means 1).
     async fn list_leads(&self, query: &LeadQuery) -> Result<Vec<Lead>>;
 }
 
@@ -134,10 +149,18 @@ pub trait LeadStore: Send + Sync {
 pub trait MessageStore: Send + Sync {
     /// Stores an inbound message and gets or creates the contact's lead, atomically. A message
     /// whose provider id is already stored for the bot is a duplicate and changes nothing.
+    ///
+    /// An existing lead gets `updated_at = received_at` and, when `display_name` is given, the
+    /// new display name. The stored message has a new id, sender `Contact` and delivery
+    /// `Received`. Fails with `BotNotFound` when the bot is missing.
     async fn record_inbound(&self, inbound: &NewInbound) -> Result<InboundOutcome>;
-    /// Stores an outbound message (usually `pending`, before sending).
+    /// Stores an outbound message (usually `pending`, before sending). Fails with
+    /// `LeadNotFound` when its lead is missing and `Conflict` when the id, or the provider id for
+    /// the bot, is already stored.
     async fn insert_message(&self, message: &Message) -> Result<()>;
-    /// After sending: records the network's id and the delivery status.
+    /// After sending: records the network's id (`None` keeps the stored one) and the delivery
+    /// status (set as given, not checked for progress). Fails with `NotFound` when the message
+    /// is missing and `Conflict` when another message of the bot has that provider id.
     async fn mark_sent(
         &self,
         id: MessageId,
@@ -152,22 +175,26 @@ pub trait MessageStore: Send + Sync {
         provider_message_id: &str,
         status: DeliveryStatus,
     ) -> Result<Option<Message>>;
-    /// The last `limit` messages of a conversation, oldest first.
+    /// The last `limit` messages of a conversation, oldest first, in the order they were
+    /// stored (not by `created_at`).
     async fn recent_messages(&self, lead: LeadId, limit: u32) -> Result<Vec<Message>>;
 }
 
 /// Schedules and their history.
 #[async_trait]
 pub trait ScheduleStore: Send + Sync {
-    /// Stores a new schedule.
+    /// Stores a new schedule. Fails with `BotNotFound` when its bot is missing and `Conflict`
+    /// when the id is taken.
     async fn create_schedule(&self, schedule: &Schedule) -> Result<()>;
     /// A schedule by id.
     async fn get_schedule(&self, id: ScheduleId) -> Result<Option<Schedule>>;
-    /// Schedules of a bot, oldest first.
+    /// Schedules of a bot, oldest first (by `created_at`, then id).
     async fn list_schedules(&self, bot: BotId) -> Result<Vec<Schedule>>;
-    /// Cancels an active schedule. Fails with `ScheduleNotFound` when missing.
+    /// Cancels an active schedule (status `Cancelled`, no next run); a completed or cancelled
+    /// one is left as it is. Fails with `ScheduleNotFound` when missing.
     async fn cancel_schedule(&self, id: ScheduleId) -> Result<()>;
-    /// Active schedules due at or before `now`, earliest first.
+    /// At most `limit` active schedules due at or before `now`, earliest first (by next run,
+    /// then id).
     async fn due_schedules(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Schedule>>;
     /// The earliest next run of any active schedule.
     async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>>;
@@ -181,9 +208,10 @@ pub trait ScheduleStore: Send + Sync {
         next_run_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<bool>;
-    /// Appends a run to the history.
+    /// Appends a run to the history. The schedule need not exist any more (the history is an
+    /// audit trail); [`BotStore::delete_bot`] removes the bot's runs.
     async fn record_schedule_run(&self, run: &ScheduleRun) -> Result<()>;
-    /// The history of a schedule, oldest first.
+    /// The history of a schedule, in the order the runs were recorded.
     async fn list_schedule_runs(&self, id: ScheduleId) -> Result<Vec<ScheduleRun>>;
 }
 
