@@ -11,6 +11,7 @@
 pub mod conformance;
 pub mod domain;
 pub mod error;
+pub mod extract;
 pub mod ids;
 pub mod memory;
 pub mod ports;
