@@ -10,10 +10,13 @@
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod domain;
+pub mod engine;
 pub mod error;
 pub mod extract;
 pub mod ids;
 pub mod memory;
 pub mod ports;
+pub mod scheduler;
+pub mod supervisor;
 
 pub use error::{Error, LlmError, Result, TransportError, ValidationError};

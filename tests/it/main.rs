@@ -1,0 +1,10 @@
+//! Scenario tests of the engine, supervisor and scheduler working together, on the in-memory
+//! adapters and on SQLite.
+
+mod conversation;
+mod harness;
+mod hours;
+mod leads;
+mod restart;
+mod scheduler;
+mod supervisor;

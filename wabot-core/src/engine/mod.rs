@@ -1,0 +1,267 @@
+//! The conversation engine: what happens to each inbound message.
+//!
+//! Messages are processed **in order per chat** (bot + contact) and **concurrently across
+//! chats**: each active chat has a small queue drained by its own task, which ends as soon as
+//! the queue is empty, so idle chats cost nothing. The pipeline itself is in [`pipeline`]; see
+//! the crate's DESIGN for the steps.
+
+mod agent;
+mod pacing;
+mod pipeline;
+pub mod prompt;
+mod registry;
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex, RwLock,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
+
+pub use pacing::typing_delay;
+pub use pipeline::Outcome;
+pub use registry::TransportRegistry;
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use crate::{
+    domain::{Bot, ContactId},
+    error::Result,
+    ids::BotId,
+    ports::{Clock, EventBus, InboundMessage, LlmFactory, Store},
+};
+
+/// Tunables of the engine.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// How many recent messages the model sees at most.
+    pub history_messages: u32,
+    /// Character budget of the history sent to the model (oldest dropped first).
+    pub history_chars: usize,
+    /// Also ask the model to extract lead fields as JSON (besides the deterministic parsers).
+    pub llm_extraction: bool,
+    /// Whether to wait the bots' typing delays (off in tests and benchmarks).
+    pub pacing: bool,
+    /// Attempts to send a reply when the transport reports a temporary failure.
+    pub send_attempts: u32,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            history_messages: 20,
+            history_chars: 6_000,
+            llm_extraction: true,
+            pacing: true,
+            send_attempts: 3,
+        }
+    }
+}
+
+/// What the engine needs from its host.
+#[derive(Clone)]
+pub struct EngineDeps {
+    /// Persistence.
+    pub store: Arc<dyn Store>,
+    /// Language model per bot.
+    pub llm: Arc<dyn LlmFactory>,
+    /// Where domain events go.
+    pub bus: Arc<dyn EventBus>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// Running transports (filled by the supervisor).
+    pub transports: TransportRegistry,
+}
+
+type ChatKey = (BotId, ContactId);
+type Job = (InboundMessage, Option<oneshot::Sender<Result<Outcome>>>);
+
+pub(crate) struct Inner {
+    pub(crate) deps: EngineDeps,
+    pub(crate) config: EngineConfig,
+    bots: RwLock<HashMap<BotId, Arc<Bot>>>,
+    chats: Mutex<HashMap<ChatKey, mpsc::UnboundedSender<Job>>>,
+    in_flight: AtomicUsize,
+    idle: Notify,
+}
+
+/// The conversation engine. Cheap to clone; clones share state.
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl Engine {
+    /// An engine over `deps`.
+    pub fn new(deps: EngineDeps, config: EngineConfig) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                deps,
+                config,
+                bots: RwLock::new(HashMap::new()),
+                chats: Mutex::new(HashMap::new()),
+                in_flight: AtomicUsize::new(0),
+                idle: Notify::new(),
+            }),
+        }
+    }
+
+    /// The engine's dependencies.
+    pub fn deps(&self) -> &EngineDeps {
+        &self.inner.deps
+    }
+
+    /// Tells the engine a bot's settings changed (or loads it): later messages use `bot`.
+    pub fn bot_updated(&self, bot: Bot) {
+        self.inner
+            .bots
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(bot.id, Arc::new(bot));
+    }
+
+    /// Forgets a cached bot (deleted, or to force a reload from the store).
+    pub fn forget_bot(&self, bot: BotId) {
+        self.inner
+            .bots
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&bot);
+    }
+
+    pub(crate) async fn bot(&self, id: BotId) -> Result<Arc<Bot>> {
+        if let Some(bot) = self
+            .inner
+            .bots
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+        {
+            return Ok(bot.clone());
+        }
+        let bot = self
+            .inner
+            .deps
+            .store
+            .get_bot(id)
+            .await?
+            .ok_or(crate::Error::BotNotFound(id))?;
+        let bot = Arc::new(bot);
+        self.inner
+            .bots
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, bot.clone());
+        Ok(bot)
+    }
+
+    /// Queues an inbound message for its chat and returns at once. The receiver yields the
+    /// outcome once the message is processed (dropping it is fine).
+    pub fn submit(
+        &self,
+        bot: BotId,
+        message: InboundMessage,
+    ) -> oneshot::Receiver<Result<Outcome>> {
+        let (tx, rx) = oneshot::channel();
+        self.enqueue(bot, message, Some(tx));
+        rx
+    }
+
+    /// Queues an inbound message and waits for its outcome.
+    pub async fn handle(&self, bot: BotId, message: InboundMessage) -> Result<Outcome> {
+        self.submit(bot, message)
+            .await
+            .unwrap_or(Err(crate::Error::Shutdown))
+    }
+
+    fn enqueue(
+        &self,
+        bot: BotId,
+        message: InboundMessage,
+        reply: Option<oneshot::Sender<Result<Outcome>>>,
+    ) {
+        let key = (bot, message.from.clone());
+        self.inner.in_flight.fetch_add(1, Ordering::SeqCst);
+        let mut chats = self.inner.chats.lock().unwrap_or_else(|p| p.into_inner());
+        let job = (message, reply);
+        let job = match chats.get(&key) {
+            Some(sender) => match sender.send(job) {
+                Ok(()) => return,
+                Err(mpsc::error::SendError(job)) => job,
+            },
+            None => job,
+        };
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let _ = sender.send(job);
+        chats.insert(key.clone(), sender);
+        drop(chats);
+        let engine = self.clone();
+        tokio::spawn(async move { engine.drain_chat(key, receiver).await });
+    }
+
+    async fn drain_chat(&self, key: ChatKey, mut receiver: mpsc::UnboundedReceiver<Job>) {
+        loop {
+            let job = match receiver.try_recv() {
+                Ok(job) => job,
+                Err(_) => {
+                    // Empty: retire this worker, unless a message slipped in meanwhile. The
+                    // check happens under the map lock that `enqueue` sends under.
+                    let mut chats = self.inner.chats.lock().unwrap_or_else(|p| p.into_inner());
+                    match receiver.try_recv() {
+                        Ok(job) => job,
+                        Err(_) => {
+                            chats.remove(&key);
+                            return;
+                        }
+                    }
+                }
+            };
+            let (message, reply) = job;
+            let engine = self.clone();
+            let bot = key.0;
+            // A panic in one message's processing must not kill the chat or the engine.
+            let outcome = tokio::spawn(async move { engine.process(bot, message).await })
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::error!(bot = %bot, "message processing panicked: {e}");
+                    Err(crate::Error::Conflict("message processing panicked".into()))
+                });
+            if let Err(e) = &outcome {
+                tracing::warn!(bot = %bot, error = %e, "inbound message not fully processed");
+            }
+            if let Some(reply) = reply {
+                let _ = reply.send(outcome);
+            }
+            if self.inner.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
+                self.inner.idle.notify_waiters();
+            }
+        }
+    }
+
+    /// Waits until every queued message has been processed.
+    pub async fn wait_idle(&self) {
+        loop {
+            let notified = self.inner.idle.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.inner.in_flight.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Messages queued or being processed.
+    pub fn in_flight(&self) -> usize {
+        self.inner.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Chats with a live worker right now.
+    pub fn active_chats(&self) -> usize {
+        self.inner
+            .chats
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
+    }
+}

@@ -1,0 +1,443 @@
+//! The per-message pipeline (DESIGN.md, "The engine").
+
+use std::time::Duration;
+
+use rand::Rng;
+
+use super::{Engine, prompt, typing_delay};
+use crate::{
+    domain::{
+        Bot, DeliveryStatus, Direction, Handler, Lead, LeadFields, LeadStatus, Message, Sender,
+    },
+    error::{Error, LlmError, Result},
+    extract,
+    ids::MessageId,
+    ports::{
+        ChatPurpose, ChatRequest, DomainEvent, InboundKind, InboundMessage, InboundOutcome,
+        LlmClient, NewInbound,
+    },
+};
+
+/// What the engine did with an inbound message.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Already processed (the network re-delivered it); nothing happened.
+    Duplicate,
+    /// Stored; the content (media, group) is not answered automatically.
+    StoredOnly,
+    /// Stored; a human has the conversation, the dashboard was notified.
+    HandedOver,
+    /// Outside working hours; the away message was sent (`true`) or had been sent today.
+    OutsideHours {
+        /// Whether the away message went out now.
+        away_sent: bool,
+    },
+    /// Stored and processed; the bot replied with `reply` (unless auto-response is off).
+    Replied {
+        /// The text sent, if any.
+        reply: Option<String>,
+        /// Whether the language model failed and the fallback message was sent.
+        fallback: bool,
+    },
+}
+
+/// What the model's reply step produced.
+enum ReplyText {
+    Model(String),
+    Fallback(LlmError),
+}
+
+impl Engine {
+    pub(crate) async fn process(
+        &self,
+        bot_id: crate::ids::BotId,
+        inbound: InboundMessage,
+    ) -> Result<Outcome> {
+        let deps = &self.inner.deps;
+        let bot = self.bot(bot_id).await?;
+        let now = deps.clock.now();
+
+        // 1. Persist first: the message and the lead, atomically, deduplicated.
+        let body = match &inbound.kind {
+            InboundKind::Text => inbound.body.clone(),
+            InboundKind::Media(kind) => format!("[{kind}] {}", inbound.body).trim().to_string(),
+            InboundKind::Group => format!("[group] {}", inbound.body),
+            InboundKind::Other(kind) => format!("[{kind}] {}", inbound.body).trim().to_string(),
+        };
+        let recorded = deps
+            .store
+            .record_inbound(&NewInbound {
+                workspace_id: bot.workspace_id,
+                bot_id,
+                contact: inbound.from.clone(),
+                display_name: inbound.display_name.clone(),
+                provider_message_id: inbound.provider_message_id.clone(),
+                body,
+                received_at: now,
+            })
+            .await?;
+        let (mut lead, message, new_lead) = match recorded {
+            InboundOutcome::Duplicate => return Ok(Outcome::Duplicate),
+            InboundOutcome::Recorded {
+                lead,
+                message,
+                new_lead,
+            } => (lead, message, new_lead),
+        };
+        let ws = bot.workspace_id;
+        deps.bus.publish(DomainEvent::Message {
+            workspace_id: ws,
+            message: message.clone(),
+        });
+        if new_lead {
+            deps.bus.publish(DomainEvent::LeadUpdated {
+                workspace_id: ws,
+                lead: lead.clone(),
+            });
+        }
+        if let Some(transport) = deps.transports.get(bot_id) {
+            if let Err(e) = transport
+                .mark_read(&lead.contact, &inbound.provider_message_id)
+                .await
+            {
+                tracing::debug!(bot = %bot_id, "mark read failed: {e}");
+            }
+        }
+        if inbound.kind != InboundKind::Text {
+            return Ok(Outcome::StoredOnly);
+        }
+
+        // 2. A human has the conversation: stay silent.
+        if let Handler::Agent(agent) = lead.handler {
+            deps.bus.publish(DomainEvent::AgentAttention {
+                workspace_id: ws,
+                lead_id: lead.id,
+                agent,
+            });
+            return Ok(Outcome::HandedOver);
+        }
+
+        // Deterministic parsing is cheap and never fails: its findings are saved whatever the
+        // model does afterwards.
+        let region = lead.contact_region();
+        let mut changed = false;
+        if bot.features.lead_capture {
+            let found = extract::parse_message(&inbound.body, region.as_deref());
+            changed |= !lead.fields.merge(found, true).is_empty();
+        }
+
+        // 3. Working hours.
+        if let Some(hours) = &bot.features.working_hours {
+            if !hours.is_open(now) {
+                let today = hours.local_date(now);
+                let mut away_sent = false;
+                if let Some(away) = &bot.features.away_message {
+                    if lead.away_sent_on != Some(today) {
+                        lead.away_sent_on = Some(today);
+                        // Persist the "sent today" mark before sending: a crash after sending
+                        // must not send it twice.
+                        self.save_lead(&bot, &mut lead, now, true).await?;
+                        changed = false;
+                        self.send_reply(&bot, &lead, away.as_str(), Sender::Bot)
+                            .await?;
+                        away_sent = true;
+                    }
+                }
+                if changed {
+                    self.save_lead(&bot, &mut lead, now, true).await?;
+                }
+                return Ok(Outcome::OutsideHours { away_sent });
+            }
+        }
+        if changed {
+            self.save_lead(&bot, &mut lead, now, false).await?;
+        }
+
+        // 4–6. Ask the model for a reply (and the extraction), send, qualify.
+        if !bot.features.auto_response {
+            self.qualify(&bot, &mut lead, now).await?;
+            return Ok(Outcome::Replied {
+                reply: None,
+                fallback: false,
+            });
+        }
+        let history = deps
+            .store
+            .recent_messages(lead.id, self.inner.config.history_messages)
+            .await?;
+        let llm = deps.llm.client_for(&bot);
+        let (reply, extracted) = match llm {
+            Err(e) => (ReplyText::Fallback(e), None),
+            Ok(llm) => {
+                let want_extraction = bot.features.lead_capture
+                    && self.inner.config.llm_extraction
+                    && !lead
+                        .fields
+                        .missing(&bot.features.required_fields)
+                        .is_empty();
+                let reply_fut = self.ask_reply(&bot, &lead, &history, llm.as_ref());
+                let extract_fut = async {
+                    if want_extraction {
+                        Some(
+                            self.ask_extraction(&bot, &history, llm.as_ref(), region.as_deref())
+                                .await,
+                        )
+                    } else {
+                        None
+                    }
+                };
+                tokio::join!(reply_fut, extract_fut)
+            }
+        };
+        if let Some(Ok(fields)) = extracted {
+            // The model's findings never overwrite what the customer typed explicitly.
+            if !lead.fields.merge(fields, false).is_empty() {
+                self.save_lead(&bot, &mut lead, now, false).await?;
+            }
+        } else if let Some(Err(e)) = extracted {
+            tracing::debug!(bot = %bot.id, "llm extraction failed: {e}");
+        }
+        let (text, fallback) = match reply {
+            ReplyText::Model(text) => (text, false),
+            ReplyText::Fallback(e) => {
+                tracing::warn!(bot = %bot.id, lead = %lead.id, error = %e, "language model failed; sending the fallback message");
+                (bot.fallback_message.as_str().to_string(), true)
+            }
+        };
+        self.qualify(&bot, &mut lead, now).await?;
+        self.pace(&bot, &lead, text.chars().count()).await;
+        self.send_reply(&bot, &lead, &text, Sender::Bot).await?;
+        Ok(Outcome::Replied {
+            reply: Some(text),
+            fallback,
+        })
+    }
+
+    async fn ask_reply(
+        &self,
+        bot: &Bot,
+        lead: &Lead,
+        history: &[Message],
+        llm: &dyn LlmClient,
+    ) -> ReplyText {
+        let request = ChatRequest {
+            messages: prompt::reply_messages(bot, lead, history, self.inner.config.history_chars),
+            temperature: Some(bot.llm.temperature),
+            max_tokens: Some(bot.llm.max_tokens),
+            json_mode: false,
+            purpose: ChatPurpose::Reply,
+        };
+        match self.call_llm(bot, llm, request).await {
+            Ok(text) => {
+                let text = text.trim();
+                if text.is_empty() {
+                    ReplyText::Fallback(LlmError::Malformed(
+                        "the model returned an empty reply".into(),
+                    ))
+                } else {
+                    ReplyText::Model(truncate_chars(text, 4_000))
+                }
+            }
+            Err(e) => ReplyText::Fallback(e),
+        }
+    }
+
+    async fn ask_extraction(
+        &self,
+        bot: &Bot,
+        history: &[Message],
+        llm: &dyn LlmClient,
+        region: Option<&str>,
+    ) -> std::result::Result<LeadFields, LlmError> {
+        let customer_text: Vec<String> = history
+            .iter()
+            .filter(|m| m.direction == Direction::Inbound)
+            .map(|m| m.body.clone())
+            .collect();
+        let mut messages = vec![crate::ports::ChatMessage::system(
+            extract::extraction_instructions(),
+        )];
+        messages.extend(prompt::history(
+            &history
+                .iter()
+                .filter(|m| m.direction == Direction::Inbound)
+                .cloned()
+                .collect::<Vec<_>>(),
+            self.inner.config.history_chars,
+        ));
+        if customer_text.is_empty() {
+            return Ok(LeadFields::default());
+        }
+        let request = ChatRequest {
+            messages,
+            temperature: Some(0.0),
+            max_tokens: Some(300),
+            json_mode: true,
+            purpose: ChatPurpose::Extraction,
+        };
+        let answer = self.call_llm(bot, llm, request).await?;
+        extract::parse_extraction_json(&answer, region)
+    }
+
+    /// Calls the model under the bot's deadline, whatever the client does.
+    async fn call_llm(
+        &self,
+        bot: &Bot,
+        llm: &dyn LlmClient,
+        request: ChatRequest,
+    ) -> std::result::Result<String, LlmError> {
+        let deadline = Duration::from_millis(bot.llm.timeout_ms);
+        match tokio::time::timeout(deadline, llm.chat(request)).await {
+            Ok(Ok(response)) => Ok(response.content),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(LlmError::Timeout(bot.llm.timeout_ms)),
+        }
+    }
+
+    /// Shows typing for a human-like time (when pacing is on).
+    async fn pace(&self, bot: &Bot, lead: &Lead, chars: usize) {
+        if !self.inner.config.pacing {
+            return;
+        }
+        let delay = typing_delay(&bot.pacing, chars, rand::rng().random::<f64>());
+        if delay.is_zero() {
+            return;
+        }
+        if let Some(transport) = self.inner.deps.transports.get(bot.id) {
+            let _ = transport.set_typing(&lead.contact, true).await;
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// Stores an outbound message, sends it, records the outcome and publishes it.
+    pub(crate) async fn send_reply(
+        &self,
+        bot: &Bot,
+        lead: &Lead,
+        text: &str,
+        sender: Sender,
+    ) -> Result<Message> {
+        let deps = &self.inner.deps;
+        let mut message = Message {
+            id: MessageId::new(),
+            bot_id: bot.id,
+            lead_id: lead.id,
+            direction: Direction::Outbound,
+            sender,
+            body: text.to_string(),
+            provider_message_id: None,
+            delivery: DeliveryStatus::Pending,
+            created_at: deps.clock.now(),
+        };
+        deps.store.insert_message(&message).await?;
+        let transport = deps.transports.get(bot.id);
+        let mut attempt = 0;
+        let result = loop {
+            attempt += 1;
+            let Some(transport) = &transport else {
+                break Err(crate::TransportError::NotConnected(format!(
+                    "bot {} is not running",
+                    bot.id
+                )));
+            };
+            match transport.send_text(&lead.contact, text).await {
+                Err(e) if e.is_transient() && attempt < self.inner.config.send_attempts => {
+                    tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+                }
+                other => break other,
+            }
+        };
+        if let Some(transport) = &transport {
+            let _ = transport.set_typing(&lead.contact, false).await;
+        }
+        match result {
+            Ok(ref sent) => {
+                message.provider_message_id = Some(sent.provider_message_id.clone());
+                message.delivery = DeliveryStatus::Sent;
+            }
+            Err(ref e) => {
+                tracing::warn!(bot = %bot.id, lead = %lead.id, error = %e, "sending failed");
+                message.delivery = DeliveryStatus::Failed;
+            }
+        }
+        deps.store
+            .mark_sent(
+                message.id,
+                message.provider_message_id.as_deref(),
+                message.delivery,
+            )
+            .await?;
+        deps.bus.publish(DomainEvent::Message {
+            workspace_id: bot.workspace_id,
+            message: message.clone(),
+        });
+        result.map_err(Error::Transport)?;
+        Ok(message)
+    }
+
+    /// Persists the lead and announces the change.
+    pub(crate) async fn save_lead(
+        &self,
+        bot: &Bot,
+        lead: &mut Lead,
+        now: chrono::DateTime<chrono::Utc>,
+        quiet: bool,
+    ) -> Result<()> {
+        lead.updated_at = now;
+        self.inner.deps.store.update_lead(lead).await?;
+        if !quiet {
+            self.inner.deps.bus.publish(DomainEvent::LeadUpdated {
+                workspace_id: bot.workspace_id,
+                lead: lead.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Qualifies a capturing lead whose required fields are complete and assigns it.
+    async fn qualify(
+        &self,
+        bot: &Bot,
+        lead: &mut Lead,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        if !bot.features.lead_capture
+            || lead.status != LeadStatus::Capturing
+            || !lead
+                .fields
+                .missing(&bot.features.required_fields)
+                .is_empty()
+        {
+            return Ok(());
+        }
+        let deps = &self.inner.deps;
+        lead.status = LeadStatus::Qualified;
+        lead.qualified_at = Some(now);
+        let assignee = deps.store.next_lead_assignee(bot.workspace_id).await?;
+        if let Some(agent) = assignee {
+            lead.status = LeadStatus::Assigned;
+            lead.assignee = Some(agent);
+        }
+        self.save_lead(bot, lead, now, false).await?;
+        deps.bus.publish(DomainEvent::LeadQualified {
+            workspace_id: bot.workspace_id,
+            lead: lead.clone(),
+        });
+        if let Some(agent) = assignee {
+            deps.bus.publish(DomainEvent::LeadAssigned {
+                workspace_id: bot.workspace_id,
+                lead: lead.clone(),
+                assignee: agent,
+            });
+        }
+        Ok(())
+    }
+}
+
+fn truncate_chars(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((idx, _)) => text[..idx].to_string(),
+        None => text.to_string(),
+    }
+}
