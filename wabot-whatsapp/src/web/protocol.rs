@@ -87,11 +87,6 @@ impl PageMessage {
         } else {
             InboundKind::Other(self.r#type.clone())
         };
-        let body = if kind == InboundKind::Text || !self.body.is_empty() {
-            self.body
-        } else {
-            format!("[{}]", self.r#type)
-        };
         let from = ContactId::parse(&self.from)
             .map_err(|e| format!("unusable sender `{}`: {e}", self.from))?;
         let sent_at = self
@@ -102,7 +97,8 @@ impl PageMessage {
             provider_message_id: self.id,
             from,
             display_name: self.notify_name.filter(|n| !n.trim().is_empty()),
-            body,
+            // Non-text messages carry their caption (or nothing); the kind says what they are.
+            body: self.body,
             kind,
             sent_at,
         })
@@ -214,7 +210,7 @@ mod tests {
         .into_inbound()
         .unwrap();
         assert_eq!(image.kind, InboundKind::Media("image".into()));
-        assert_eq!(image.body, "[image]");
+        assert_eq!(image.body, "");
 
         let group = msg(
             r#"{"t":"msg","id":"b","from":"1203630@g.us","author":"1555000111@c.us","type":"chat",

@@ -223,10 +223,10 @@ impl Driver<'_> {
             manifest = MANIFEST.version,
             "WhatsApp Web injected"
         );
-        if let Some(state) = outcome["state"].as_str() {
-            if let Step::End(result) = self.on_state(state).await {
-                return Step::End(result);
-            }
+        if let Some(state) = outcome["state"].as_str()
+            && let Step::End(result) = self.on_state(state).await
+        {
+            return Step::End(result);
         }
         if outcome["synced"] == Value::Bool(true) {
             return self
@@ -382,13 +382,13 @@ impl Driver<'_> {
         if matches!(outcome, Err(WebError::LoggedOut)) {
             let profile = self.transport.profile_dir();
             tracing::info!(bot = %self.transport.bot(), profile = %profile.display(), "logged out: resetting the profile");
-            if let Err(e) = tokio::fs::remove_dir_all(&profile).await {
-                if e.kind() != std::io::ErrorKind::NotFound {
-                    return Err(WebError::Profile {
-                        path: profile.display().to_string(),
-                        message: format!("could not reset after logout: {e}"),
-                    });
-                }
+            if let Err(e) = tokio::fs::remove_dir_all(&profile).await
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                return Err(WebError::Profile {
+                    path: profile.display().to_string(),
+                    message: format!("could not reset after logout: {e}"),
+                });
             }
         }
         outcome

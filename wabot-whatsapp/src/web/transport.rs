@@ -287,7 +287,7 @@ impl TransportFactory for WebTransportFactory {
             )));
         };
         let config = match chromium_path {
-            Some(path) if PathBuf::from(path) != self.config.chromium_path => {
+            Some(path) if self.config.chromium_path != *path => {
                 let mut config = (*self.config).clone();
                 config.chromium_path = PathBuf::from(path);
                 Arc::new(config)

@@ -1,0 +1,4 @@
+//! Integration tests of wabot-whatsapp, one module per engine.
+
+mod cloud;
+mod web;
