@@ -28,16 +28,17 @@ pub(crate) const API_VERSION: &str = "v23.0";
 /// The fake Graph API.
 pub(crate) struct FakeGraph {
     server: MockServer,
+    accepted: Arc<AtomicU64>,
 }
 
-/// Answers a send with a new `wamid.out-N` per message.
+/// Answers a send with a new `wamid.out-N` per message (N counts from 1).
 struct Accept {
-    next: Arc<AtomicU64>,
+    accepted: Arc<AtomicU64>,
 }
 
 impl Respond for Accept {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let n = self.accepted.fetch_add(1, Ordering::SeqCst) + 1;
         let to = serde_json::from_slice::<Value>(&request.body)
             .ok()
             .and_then(|v| v.get("to").cloned())
@@ -78,7 +79,10 @@ impl FakeGraph {
             })))
             .mount(&server)
             .await;
-        Self { server }
+        Self {
+            server,
+            accepted: Arc::new(AtomicU64::new(0)),
+        }
     }
 
     /// The base URL to configure as `graph_base_url`.
@@ -96,7 +100,7 @@ impl FakeGraph {
             .and(path(Self::messages_path()))
             .and(body_partial_json(json!({"type": "text"})))
             .respond_with(Accept {
-                next: Arc::new(AtomicU64::new(1)),
+                accepted: self.accepted.clone(),
             })
             .mount(&self.server)
             .await;
@@ -107,6 +111,12 @@ impl FakeGraph {
             .mount(&self.server)
             .await;
         self
+    }
+
+    /// How many text sends were accepted so far (works without request recording).
+    #[allow(dead_code, reason = "used by the benchmark only")]
+    pub(crate) fn accepted_count(&self) -> u64 {
+        self.accepted.load(Ordering::SeqCst)
     }
 
     /// Every text send fails with Graph error `code` and HTTP `http_status`.
