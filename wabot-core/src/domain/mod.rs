@@ -1,6 +1,7 @@
 //! Domain types: bots, leads, messages, schedules, workspaces. Every value from outside is parsed
 //! into these types at the boundary; past it, they are valid by construction.
 
+mod access;
 mod bot;
 mod hours;
 mod lead;
@@ -9,6 +10,7 @@ mod schedule;
 pub(crate) mod text;
 mod workspace;
 
+pub use access::{ApiToken, DeliveryState, Label, Webhook, WebhookDelivery};
 pub use bot::{
     Bot, BotName, BotStatus, CannedMessage, Features, LlmProvider, LlmSettings, Pacing, Prompt,
     TransportConfig,

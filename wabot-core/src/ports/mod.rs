@@ -1,12 +1,14 @@
 //! Ports: the traits adapters implement. The engine, supervisor and scheduler depend only on
 //! these.
 
+mod access;
 mod clock;
 mod events;
 mod llm;
 mod store;
 mod transport;
 
+pub use access::{AccessStore, ReportStore, ServerStore, WebhookStore};
 pub use clock::{Clock, SystemClock};
 pub use events::{DomainEvent, EventBus};
 pub use llm::{

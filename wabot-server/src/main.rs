@@ -1,0 +1,5 @@
+//! The `wabot-server` binary.
+
+fn main() {
+    println!("wabot-server: under construction");
+}
