@@ -81,3 +81,18 @@ async fn with_no_agent_a_complete_lead_stays_qualified() {
     assert_eq!(lead.status, LeadStatus::Qualified);
     assert_eq!(lead.assignee, None);
 }
+
+#[tokio::test]
+async fn a_corrected_email_replaces_the_old_one_but_a_later_name_phrase_does_not() {
+    let h = Harness::new().await;
+    h.start().await;
+    let c = contact("34612345678@c.us");
+    h.say(&c, "My name is Ana, email ana@old-domain.com").await;
+    h.say(&c, "sorry, the right one is ana@new-domain.com")
+        .await;
+    h.say(&c, "my name is Bea").await;
+
+    let lead = h.store.find_lead(h.bot.id, &c).await.unwrap().unwrap();
+    assert_eq!(lead.fields.email.unwrap().as_str(), "ana@new-domain.com");
+    assert_eq!(lead.fields.name.unwrap().as_str(), "Ana");
+}

@@ -243,6 +243,23 @@ impl LeadFields {
             .collect()
     }
 
+    /// Splits into the strictly validated fields (e-mail, phone) and the heuristic ones (name,
+    /// location).
+    pub fn split_strict(self) -> (LeadFields, LeadFields) {
+        (
+            LeadFields {
+                email: self.email,
+                phone: self.phone,
+                ..Default::default()
+            },
+            LeadFields {
+                name: self.name,
+                location: self.location,
+                ..Default::default()
+            },
+        )
+    }
+
     /// Fills the fields `other` has and `self` lacks; fields already set are kept unless
     /// `overwrite` is true. Returns the fields that changed.
     pub fn merge(&mut self, other: LeadFields, overwrite: bool) -> Vec<LeadField> {

@@ -124,7 +124,12 @@ impl Engine {
         let mut changed = false;
         if bot.features.lead_capture {
             let found = extract::parse_message(&inbound.body, region.as_deref());
-            changed |= !lead.fields.merge(found, true).is_empty();
+            // E-mail and phone are strictly validated, so a newer one is a correction the
+            // customer typed; name and location come from phrase heuristics and only fill
+            // gaps, so a false positive can never replace a good value.
+            let (strict, heuristic) = found.split_strict();
+            changed |= !lead.fields.merge(strict, true).is_empty();
+            changed |= !lead.fields.merge(heuristic, false).is_empty();
         }
 
         // 3. Working hours.
@@ -250,25 +255,14 @@ impl Engine {
         llm: &dyn LlmClient,
         region: Option<&str>,
     ) -> std::result::Result<LeadFields, LlmError> {
-        let customer_text: Vec<String> = history
-            .iter()
-            .filter(|m| m.direction == Direction::Inbound)
-            .map(|m| m.body.clone())
-            .collect();
+        if !history.iter().any(|m| m.direction == Direction::Inbound) {
+            return Ok(LeadFields::default());
+        }
+        // The whole conversation, so the model sees which question a bare answer replies to.
         let mut messages = vec![crate::ports::ChatMessage::system(
             extract::extraction_instructions(),
         )];
-        messages.extend(prompt::history(
-            &history
-                .iter()
-                .filter(|m| m.direction == Direction::Inbound)
-                .cloned()
-                .collect::<Vec<_>>(),
-            self.inner.config.history_chars,
-        ));
-        if customer_text.is_empty() {
-            return Ok(LeadFields::default());
-        }
+        messages.extend(prompt::history(history, self.inner.config.history_chars));
         let request = ChatRequest {
             messages,
             temperature: Some(0.0),
