@@ -75,11 +75,15 @@ async fn throughput() {
     let per_chat = env_usize("WABOT_BENCH_MESSAGES", 10);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bench.db");
-    let store: Arc<dyn Store> = Arc::new(
-        wabot::store::SqliteStore::open(path.to_str().unwrap())
+    let on_memory = std::env::var("WABOT_BENCH_STORE").is_ok_and(|v| v == "memory");
+    let (store, backend): (Arc<dyn Store>, &str) = if on_memory {
+        (Arc::new(MemoryStore::new()), "the memory store")
+    } else {
+        let sqlite = wabot::store::SqliteStore::open(path.to_str().unwrap())
             .await
-            .unwrap(),
-    );
+            .unwrap();
+        (Arc::new(sqlite), "SQLite (synchronous=FULL, group commit)")
+    };
     let bot = workspace_with_bot(&store).await;
     let transports = TransportRegistry::new();
     transports.insert(bot.id, Arc::new(SandboxTransport::unrecorded()));
@@ -118,7 +122,7 @@ async fn throughput() {
     let elapsed = started.elapsed();
     latencies.sort();
     println!(
-        "throughput: {total} inbound messages ({chats} chats x {per_chat}) on SQLite in {:.2} s = {:.0} msg/s",
+        "throughput: {total} inbound messages ({chats} chats x {per_chat}) on {backend} in {:.2} s = {:.0} msg/s",
         elapsed.as_secs_f64(),
         total as f64 / elapsed.as_secs_f64()
     );

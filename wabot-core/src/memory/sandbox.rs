@@ -64,7 +64,8 @@ impl Default for SandboxTransport {
 impl SandboxTransport {
     /// A sandbox that records everything the bot does.
     pub fn new() -> Self {
-        let (live, _) = broadcast::channel(1024);
+        // Small: watchers (simulator, tests) read promptly, and every idle bot pays for the buffer.
+        let (live, _) = broadcast::channel(32);
         Self {
             sink: Mutex::new(None),
             stop: Notify::new(),
