@@ -1,0 +1,486 @@
+//! [`AuthService`]: turns a request's credentials into a [`Principal`].
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use chrono::{DateTime, Utc};
+use http::{HeaderMap, Method, header};
+use rand::RngCore;
+use secrecy::ExposeSecret;
+use uuid::Uuid;
+use wabot_core::{
+    domain::{Email, Member, Role, User, Workspace, WorkspaceName},
+    ids::{UserId, WorkspaceId},
+    ports::ServerStore,
+};
+
+use super::{
+    AuthSettings, Principal, Subject,
+    api_token::{TOKEN_PREFIX, hash_token},
+    oauth::{GoogleOAuth, Identity, OAuthRefusal},
+    session::{
+        IssuedSession, SESSION_AUDIENCE, SESSION_COOKIE, SessionClaims, Signer, cookie, read_cookie,
+    },
+};
+use crate::error::ApiError;
+
+/// How often at most a token's `last_used_at` is written.
+const TOUCH_EVERY: Duration = Duration::from_secs(60);
+
+/// Why the authentication settings cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthSetupError {
+    /// No session key outside demo mode.
+    #[error(
+        "auth.jwt_secret is required outside demo mode: set WABOT_AUTH__JWT_SECRET to at least 32 random bytes"
+    )]
+    MissingJwtSecret,
+    /// The session key is too short.
+    #[error("auth.jwt_secret is {0} bytes long; it must be at least 32 bytes")]
+    ShortJwtSecret(usize),
+    /// A URL setting does not parse.
+    #[error("auth.{key}: `{value}` is not an absolute URL")]
+    BadUrl {
+        /// The settings key.
+        key: &'static str,
+        /// The value given.
+        value: String,
+    },
+}
+
+/// How the caller authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialKind {
+    /// The `wabot_session` cookie (CSRF-checked for state-changing requests).
+    Cookie,
+    /// `Authorization: Bearer` with a session JWT or an API token.
+    Bearer,
+}
+
+/// Authentication: sessions, API tokens, CSRF origin checks. Cheap to share in an [`Arc`].
+pub struct AuthService {
+    settings: AuthSettings,
+    store: Arc<dyn ServerStore>,
+    demo: bool,
+    signer: Signer,
+    secure: bool,
+    public_origin: Option<String>,
+    revoked_sessions: Mutex<HashMap<Uuid, i64>>,
+    token_touches: Mutex<HashMap<Uuid, Instant>>,
+    oauth: Option<GoogleOAuth>,
+}
+
+impl std::fmt::Debug for AuthService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthService")
+            .field("settings", &self.settings)
+            .field("demo", &self.demo)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthService {
+    /// Checks the settings and builds the service. Outside demo mode a `jwt_secret` of at least
+    /// 32 bytes is required; demo mode generates a random one when missing.
+    pub fn new(
+        settings: &AuthSettings,
+        store: Arc<dyn ServerStore>,
+        demo: bool,
+    ) -> Result<Self, AuthSetupError> {
+        let secret: Vec<u8> = match &settings.jwt_secret {
+            Some(s) if s.expose_secret().len() >= 32 => s.expose_secret().as_bytes().to_vec(),
+            Some(s) if !demo => {
+                return Err(AuthSetupError::ShortJwtSecret(s.expose_secret().len()));
+            }
+            None if !demo => return Err(AuthSetupError::MissingJwtSecret),
+            _ => {
+                let mut key = vec![0u8; 32];
+                rand::rng().fill_bytes(&mut key);
+                key
+            }
+        };
+        for (key, value) in [
+            ("google_authorize_url", Some(&settings.google_authorize_url)),
+            ("google_token_url", Some(&settings.google_token_url)),
+            ("google_userinfo_url", Some(&settings.google_userinfo_url)),
+            ("redirect_url", settings.redirect_url.as_ref()),
+            ("public_url", settings.public_url.as_ref()),
+        ] {
+            if let Some(value) = value
+                && url::Url::parse(value).is_err()
+            {
+                return Err(AuthSetupError::BadUrl {
+                    key,
+                    value: value.clone(),
+                });
+            }
+        }
+        let public_origin = settings
+            .public_url
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok())
+            .map(|u| u.origin().ascii_serialization());
+        Ok(Self {
+            secure: settings.secure_cookies(),
+            settings: settings.clone(),
+            store,
+            demo,
+            signer: Signer::new(&secret),
+            public_origin,
+            revoked_sessions: Mutex::new(HashMap::new()),
+            token_touches: Mutex::new(HashMap::new()),
+            oauth: GoogleOAuth::from_settings(settings),
+        })
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &AuthSettings {
+        &self.settings
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn ServerStore> {
+        &self.store
+    }
+
+    /// Whether the server runs in demo mode.
+    pub fn is_demo(&self) -> bool {
+        self.demo
+    }
+
+    /// Whether cookies are marked `Secure`.
+    pub fn secure_cookies(&self) -> bool {
+        self.secure
+    }
+
+    pub(crate) fn signer(&self) -> &Signer {
+        &self.signer
+    }
+
+    pub(crate) fn oauth(&self) -> Option<&GoogleOAuth> {
+        self.oauth.as_ref()
+    }
+
+    /// Whether Google sign-in is configured.
+    pub fn google_enabled(&self) -> bool {
+        self.oauth.is_some()
+    }
+
+    /// Decides whether a verified identity may sign in, creating what is needed: platform
+    /// admins always; members of a workspace; with `open_signup`, anyone else gets a new
+    /// workspace they own. The outer error is a store failure; the inner one a refusal.
+    pub(crate) async fn admit(
+        &self,
+        identity: &Identity,
+    ) -> Result<Result<User, OAuthRefusal>, ApiError> {
+        let Ok(email) = Email::parse(&identity.email) else {
+            return Ok(Err(OAuthRefusal::EmailUnverified));
+        };
+        let name = identity
+            .name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| {
+                email
+                    .as_str()
+                    .split('@')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            });
+        let now = Utc::now();
+        let existing = self.store.get_user_by_email(&email).await?;
+        if self.settings.is_admin_email(email.as_str()) {
+            let user = match existing {
+                Some(u) => u,
+                None => self.store.upsert_user(&new_user(email, name, now)).await?,
+            };
+            return Ok(Ok(user));
+        }
+        if let Some(user) = existing
+            && !self.store.list_memberships(user.id).await?.is_empty()
+        {
+            return Ok(Ok(user));
+        }
+        if !self.settings.open_signup {
+            return Ok(Err(OAuthRefusal::NotInvited));
+        }
+        let user = self
+            .store
+            .upsert_user(&new_user(email, name.clone(), now))
+            .await?;
+        let mut ws_name: String = format!("{name}'s workspace").chars().take(80).collect();
+        if WorkspaceName::parse(&ws_name).is_err() {
+            ws_name = "My workspace".into();
+        }
+        let workspace = Workspace {
+            id: WorkspaceId::new(),
+            name: WorkspaceName::parse(&ws_name)?,
+            created_at: now,
+        };
+        self.store.create_workspace(&workspace).await?;
+        self.store
+            .put_member(&Member {
+                workspace_id: workspace.id,
+                user_id: user.id,
+                role: Role::Owner,
+                receives_leads: true,
+                created_at: now,
+            })
+            .await?;
+        Ok(Ok(user))
+    }
+
+    /// Issues a session for `user`: a JWT valid for the session TTL and its cookie.
+    pub fn issue_session(&self, user: &User) -> Result<IssuedSession, ApiError> {
+        let now = Utc::now();
+        let ttl = self.settings.session_ttl();
+        let expires_at = now + chrono::Duration::seconds(ttl.as_secs() as i64);
+        let claims = SessionClaims {
+            sub: user.id.as_uuid(),
+            email: user.email.as_str().to_string(),
+            iat: now.timestamp(),
+            exp: expires_at.timestamp(),
+            aud: SESSION_AUDIENCE.into(),
+            sid: Uuid::new_v4(),
+        };
+        let token = self.signer.sign(&claims).map_err(ApiError::internal)?;
+        let set_cookie = cookie(
+            SESSION_COOKIE,
+            &token,
+            "/",
+            ttl.as_secs() as i64,
+            self.secure,
+        );
+        Ok(IssuedSession {
+            token,
+            expires_at,
+            set_cookie,
+        })
+    }
+
+    /// The `Set-Cookie` value that deletes the session cookie.
+    pub fn clear_session_cookie(&self) -> String {
+        cookie(SESSION_COOKIE, "", "/", 0, self.secure)
+    }
+
+    /// Verifies a session JWT (signature, HS256, expiry, audience, not logged out).
+    pub fn verify_session(&self, token: &str) -> Option<SessionClaims> {
+        let claims: SessionClaims = self.signer.verify(token, SESSION_AUDIENCE)?;
+        let revoked = self
+            .revoked_sessions
+            .lock()
+            .expect("revoked sessions lock")
+            .contains_key(&claims.sid);
+        (!revoked).then_some(claims)
+    }
+
+    /// Ends a session: its token is refused from now on (by this server process; sessions also
+    /// expire on their own).
+    pub fn revoke_session(&self, claims: &SessionClaims) {
+        let now = Utc::now().timestamp();
+        let mut revoked = self.revoked_sessions.lock().expect("revoked sessions lock");
+        revoked.retain(|_, exp| *exp + 60 > now);
+        revoked.insert(claims.sid, claims.exp);
+    }
+
+    /// The session token of a request (bearer JWT or cookie), without verifying it.
+    pub fn session_token(headers: &HeaderMap) -> Option<String> {
+        match bearer(headers) {
+            Some(b) if !is_api_token(&b) => Some(b),
+            Some(_) => None,
+            None => read_cookie(headers, SESSION_COOKIE),
+        }
+    }
+
+    /// Resolves the caller of an axum/http request: `Ok(None)` without credentials, 401 for
+    /// bad credentials, 403 when a cookie-authenticated state-changing request (or WebSocket
+    /// upgrade) comes from another origin.
+    pub async fn principal_from_parts(
+        &self,
+        parts: &http::request::Parts,
+    ) -> Result<Option<Principal>, ApiError> {
+        self.principal_from_headers(&parts.method, &parts.headers)
+            .await
+            .map(|p| p.map(|(p, _)| p))
+    }
+
+    /// Like [`principal_from_parts`](Self::principal_from_parts), from a method and headers,
+    /// also saying how the caller authenticated.
+    pub async fn principal_from_headers(
+        &self,
+        method: &Method,
+        headers: &HeaderMap,
+    ) -> Result<Option<(Principal, CredentialKind)>, ApiError> {
+        if let Some(raw) = headers.get(header::AUTHORIZATION) {
+            let Some(token) = bearer(headers) else {
+                let _ = raw;
+                return Err(ApiError::unauthorized(
+                    "the Authorization header must be `Bearer <API token or session token>`",
+                ));
+            };
+            let principal = if is_api_token(&token) {
+                self.principal_for_api_token(&token).await?
+            } else {
+                let claims = self.verify_session(&token).ok_or_else(bad_session)?;
+                self.principal_for_session(&claims).await?
+            };
+            return Ok(Some((principal, CredentialKind::Bearer)));
+        }
+        let Some(token) = read_cookie(headers, SESSION_COOKIE) else {
+            return Ok(None);
+        };
+        let claims = self.verify_session(&token).ok_or_else(bad_session)?;
+        let unsafe_method = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+        let upgrade = headers
+            .get(header::UPGRADE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+        if unsafe_method || upgrade {
+            self.check_origin(headers)?;
+        }
+        let principal = self.principal_for_session(&claims).await?;
+        Ok(Some((principal, CredentialKind::Cookie)))
+    }
+
+    /// CSRF defence for cookie-authenticated requests: the `Origin` (or else `Referer`) must be
+    /// the public URL's origin or the request's own `Host`.
+    pub fn check_origin(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        let origin = headers
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .filter(|o| *o != "null")
+            .and_then(|o| url::Url::parse(o).ok())
+            .or_else(|| {
+                headers
+                    .get(header::REFERER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|r| url::Url::parse(r).ok())
+            });
+        let Some(origin) = origin else {
+            return Err(csrf_refused(
+                "a cookie-authenticated change needs an Origin or Referer header",
+            ));
+        };
+        let serialized = origin.origin().ascii_serialization();
+        if self.public_origin.as_deref() == Some(serialized.as_str()) {
+            return Ok(());
+        }
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+        let authority = match (origin.host_str(), origin.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            _ => String::new(),
+        };
+        if host.is_some_and(|h| h.eq_ignore_ascii_case(&authority)) {
+            return Ok(());
+        }
+        Err(csrf_refused(
+            "cross-origin requests may not use the session cookie; use an API token",
+        ))
+    }
+
+    /// The principal of a verified session: the user's memberships, admin flag from the
+    /// whitelist (so removing an address takes effect at once).
+    pub async fn principal_for_session(
+        &self,
+        claims: &SessionClaims,
+    ) -> Result<Principal, ApiError> {
+        let user = self
+            .store
+            .get_user(UserId(claims.sub))
+            .await?
+            .ok_or_else(|| {
+                ApiError::unauthorized("the session's user no longer exists; sign in again")
+            })?;
+        self.principal_for_user(&user).await
+    }
+
+    /// The principal of a known user.
+    pub async fn principal_for_user(&self, user: &User) -> Result<Principal, ApiError> {
+        let memberships = self.store.list_memberships(user.id).await?;
+        Ok(Principal {
+            subject: Subject::User {
+                user_id: user.id,
+                email: user.email.as_str().to_string(),
+                platform_admin: self.settings.is_admin_email(user.email.as_str()),
+            },
+            memberships: memberships
+                .iter()
+                .map(|m: &Member| (m.workspace_id, m.role))
+                .collect(),
+        })
+    }
+
+    async fn principal_for_api_token(&self, token: &str) -> Result<Principal, ApiError> {
+        let found = self.store.find_api_token(&hash_token(token)).await?;
+        let Some(found) = found.filter(|t| t.revoked_at.is_none()) else {
+            return Err(ApiError::unauthorized(
+                "unknown or revoked API token; create a new one in the dashboard",
+            ));
+        };
+        self.touch(found.id, Utc::now()).await;
+        Ok(Principal {
+            subject: Subject::Token {
+                token_id: found.id,
+                created_by: found.created_by,
+            },
+            memberships: vec![(found.workspace_id, found.role)],
+        })
+    }
+
+    async fn touch(&self, id: Uuid, now: DateTime<Utc>) {
+        let due = {
+            let mut touches = self.token_touches.lock().expect("token touches lock");
+            let due = touches.get(&id).is_none_or(|t| t.elapsed() >= TOUCH_EVERY);
+            if due {
+                if touches.len() > 10_000 {
+                    touches.retain(|_, t| t.elapsed() < TOUCH_EVERY);
+                }
+                touches.insert(id, Instant::now());
+            }
+            due
+        };
+        if due && let Err(e) = self.store.touch_api_token(id, now).await {
+            tracing::warn!("could not record API token use: {e}");
+        }
+    }
+}
+
+fn new_user(email: Email, name: String, now: DateTime<Utc>) -> User {
+    User {
+        id: UserId::new(),
+        email,
+        name: name.chars().take(80).collect(),
+        created_at: now,
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())
+}
+
+/// API tokens start with `wbt_`; anything that is not shaped like a JWT (three dot-separated
+/// parts) is looked up as a token too (e.g. a seeded demo token).
+fn is_api_token(token: &str) -> bool {
+    token.starts_with(TOKEN_PREFIX) || token.split('.').count() != 3
+}
+
+fn bad_session() -> ApiError {
+    ApiError::unauthorized("the session is invalid or has expired; sign in again")
+}
+
+fn csrf_refused(message: &str) -> ApiError {
+    ApiError::Forbidden(poem_openapi::payload::Json(crate::error::ErrorBody {
+        code: "csrf".into(),
+        message: message.into(),
+        details: None,
+    }))
+}
