@@ -3,9 +3,11 @@
 //! is the common dialect of SQLite ≥ 3.35 and PostgreSQL (`$n` parameters, `RETURNING`,
 //! `ON CONFLICT`).
 //!
-//! Each function runs on one connection. Those that need several statements to be atomic open
-//! a transaction with `begin()`: a real one on PostgreSQL, a savepoint inside the SQLite
-//! writer's group-commit transaction.
+//! Each function runs on one connection. Those that need several statements to be atomic run
+//! them in a transaction of their own when `super::TRANSACTION_PER_OP` (PostgreSQL, pooled
+//! connections). SQLite writes already run inside the writer's group-commit transaction, and a
+//! storage failure rolls back that whole batch, so there they need no savepoint: each of these
+//! functions fails with a domain error (not found, conflict) only before it has written.
 
 use sqlx::{Connection as _, QueryBuilder};
 use wabot_core::{
@@ -350,21 +352,30 @@ pub(crate) async fn set_bot_status(
 
 pub(crate) async fn delete_bot(c: &mut Conn, id: BotId) -> Result<()> {
     let op = "delete_bot";
+    if !super::TRANSACTION_PER_OP {
+        return delete_bot_in(c, id).await;
+    }
     let mut tx = c.begin().await.map_err(|e| db_error(op, e))?;
+    delete_bot_in(&mut tx, id).await?;
+    tx.commit().await.map_err(|e| db_error(op, e))
+}
+
+async fn delete_bot_in(c: &mut Conn, id: BotId) -> Result<()> {
+    let op = "delete_bot";
     // Leads (and their messages) and schedules go by ON DELETE CASCADE; the run history has no
     // foreign key (it is an audit trail) and is removed explicitly.
-    sqlx::query("DELETE FROM schedule_runs WHERE bot_id = $1")
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| db_error(op, e))?;
     let done = sqlx::query("DELETE FROM bots WHERE id = $1")
         .bind(id.0)
-        .execute(&mut *tx)
+        .execute(&mut *c)
         .await
         .map_err(|e| db_error(op, e))?;
     bot_must_exist(id, done.rows_affected())?;
-    tx.commit().await.map_err(|e| db_error(op, e))
+    sqlx::query("DELETE FROM schedule_runs WHERE bot_id = $1")
+        .bind(id.0)
+        .execute(&mut *c)
+        .await
+        .map_err(|e| db_error(op, e))?;
+    Ok(())
 }
 
 // ----- leads ----------------------------------------------------------------------------------
@@ -565,52 +576,107 @@ async fn insert_message_row(c: &mut Conn, message: &Message) -> Result<(), sqlx:
 
 pub(crate) async fn record_inbound(c: &mut Conn, inbound: &NewInbound) -> Result<InboundOutcome> {
     let op = "record_inbound";
-    let known: Option<i32> =
-        sqlx::query_scalar("SELECT 1 FROM messages WHERE bot_id = $1 AND provider_message_id = $2")
-            .bind(inbound.bot_id.0)
-            .bind(&inbound.provider_message_id)
-            .fetch_optional(&mut *c)
-            .await
-            .map_err(|e| db_error(op, e))?;
-    if known.is_some() {
-        return Ok(InboundOutcome::Duplicate);
+    if !super::TRANSACTION_PER_OP {
+        return record_inbound_in(c, inbound).await;
     }
     let mut tx = c.begin().await.map_err(|e| db_error(op, e))?;
-    let existing = touch_lead(&mut tx, inbound)
+    let outcome = record_inbound_in(&mut tx, inbound).await?;
+    if matches!(outcome, InboundOutcome::Recorded { .. }) {
+        tx.commit().await.map_err(|e| db_error(op, e))?;
+    }
+    // A duplicate changes nothing: dropping the transaction rolls back what it touched.
+    Ok(outcome)
+}
+
+/// `record_inbound` inside a transaction. The usual case (a known contact, a new message) is
+/// two statements: the message is inserted on the contact's lead unless its provider id is
+/// known, then the lead is touched.
+async fn record_inbound_in(c: &mut Conn, inbound: &NewInbound) -> Result<InboundOutcome> {
+    let op = "record_inbound";
+    let message_id = MessageId::new();
+    let stored = sqlx::query(
+        "INSERT INTO messages (id, bot_id, lead_id, direction, sender, body, \
+         provider_message_id, delivery, created_at) \
+         SELECT $1, $2, id, 'inbound', 'contact', $4, $5, 'received', $6 \
+         FROM leads WHERE bot_id = $2 AND contact = $3 \
+         ON CONFLICT (bot_id, provider_message_id) DO NOTHING",
+    )
+    .bind(message_id.0)
+    .bind(inbound.bot_id.0)
+    .bind(inbound.contact.as_str())
+    .bind(&inbound.body)
+    .bind(&inbound.provider_message_id)
+    .bind(Ts(inbound.received_at))
+    .execute(&mut *c)
+    .await
+    .map_err(|e| db_error(op, e))?;
+    let (lead, new_lead) = if stored.rows_affected() == 1 {
+        let lead = touch_lead(c, inbound)
+            .await
+            .map_err(|e| db_error(op, e))?
+            .ok_or_else(|| Error::storage(format!("{op}: the contact's lead vanished"), true))?;
+        (lead, false)
+    } else {
+        let known: Option<i32> = sqlx::query_scalar(
+            "SELECT 1 FROM messages WHERE bot_id = $1 AND provider_message_id = $2",
+        )
+        .bind(inbound.bot_id.0)
+        .bind(&inbound.provider_message_id)
+        .fetch_optional(&mut *c)
         .await
         .map_err(|e| db_error(op, e))?;
-    let (lead, new_lead) = match existing {
-        Some(lead) => (lead, false),
-        None => {
-            let mut lead = Lead::new(
-                inbound.workspace_id,
-                inbound.bot_id,
-                inbound.contact.clone(),
-                inbound.received_at,
-            );
-            lead.display_name = inbound.display_name.clone();
-            let inserted = insert_lead(&mut tx, &lead).await.map_err(|e| {
-                match is_foreign_key_violation(&e) {
+        if known.is_some() {
+            return Ok(InboundOutcome::Duplicate);
+        }
+        // The contact's first message (or its lead was created by a concurrent transaction).
+        let mut lead = Lead::new(
+            inbound.workspace_id,
+            inbound.bot_id,
+            inbound.contact.clone(),
+            inbound.received_at,
+        );
+        lead.display_name = inbound.display_name.clone();
+        let inserted =
+            insert_lead(c, &lead)
+                .await
+                .map_err(|e| match is_foreign_key_violation(&e) {
                     true => Error::BotNotFound(inbound.bot_id),
                     false => db_error(op, e),
-                }
-            })?;
-            if inserted {
-                (lead, true)
-            } else {
-                // Another transaction created the lead since our first look.
-                let lead = touch_lead(&mut tx, inbound)
-                    .await
-                    .map_err(|e| db_error(op, e))?
-                    .ok_or_else(|| {
-                        Error::storage(format!("{op}: the contact's lead vanished"), true)
-                    })?;
-                (lead, false)
-            }
+                })?;
+        let (lead, new_lead) = if inserted {
+            (lead, true)
+        } else {
+            let lead = touch_lead(c, inbound)
+                .await
+                .map_err(|e| db_error(op, e))?
+                .ok_or_else(|| {
+                    Error::storage(format!("{op}: the contact's lead vanished"), true)
+                })?;
+            (lead, false)
+        };
+        let stored = sqlx::query(
+            "INSERT INTO messages (id, bot_id, lead_id, direction, sender, body, \
+             provider_message_id, delivery, created_at) \
+             VALUES ($1, $2, $3, 'inbound', 'contact', $4, $5, 'received', $6) \
+             ON CONFLICT (bot_id, provider_message_id) DO NOTHING",
+        )
+        .bind(message_id.0)
+        .bind(inbound.bot_id.0)
+        .bind(lead.id.0)
+        .bind(&inbound.body)
+        .bind(&inbound.provider_message_id)
+        .bind(Ts(inbound.received_at))
+        .execute(&mut *c)
+        .await
+        .map_err(|e| db_error(op, e))?;
+        if stored.rows_affected() == 0 {
+            // A concurrent transaction stored the same provider id first.
+            return Ok(InboundOutcome::Duplicate);
         }
+        (lead, new_lead)
     };
     let message = Message {
-        id: MessageId::new(),
+        id: message_id,
         bot_id: inbound.bot_id,
         lead_id: lead.id,
         direction: wabot_core::domain::Direction::Inbound,
@@ -620,13 +686,6 @@ pub(crate) async fn record_inbound(c: &mut Conn, inbound: &NewInbound) -> Result
         delivery: DeliveryStatus::Received,
         created_at: inbound.received_at,
     };
-    match insert_message_row(&mut tx, &message).await {
-        Ok(()) => {}
-        // Another transaction stored the same provider id since our first look.
-        Err(e) if is_unique_violation(&e) => return Ok(InboundOutcome::Duplicate),
-        Err(e) => return Err(db_error(op, e)),
-    }
-    tx.commit().await.map_err(|e| db_error(op, e))?;
     Ok(InboundOutcome::Recorded {
         lead,
         message,

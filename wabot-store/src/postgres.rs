@@ -10,6 +10,9 @@ use wabot_core::{Error, Result};
 
 use crate::{BoxFuture, error::redact_url};
 
+/// Each operation runs on a pooled connection: multi-statement ones open their own transaction.
+const TRANSACTION_PER_OP: bool = true;
+
 type Db = sqlx::Postgres;
 type Backend = PostgresStore;
 

@@ -15,6 +15,9 @@ use wabot_core::{Error, Result};
 
 use self::writer::{Work, Writer};
 
+/// SQLite writes run inside the writer's batch transaction (see `ops`).
+const TRANSACTION_PER_OP: bool = false;
+
 type Db = sqlx::Sqlite;
 type Backend = SqliteStore;
 

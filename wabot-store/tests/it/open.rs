@@ -1,7 +1,9 @@
 //! Opening stores: locations, URLs and the errors bad configuration gets.
 
+use std::time::Duration;
 use wabot_core::Error;
-use wabot_store::{PostgresStore, SqliteStore, open_store};
+
+use wabot_store::{PostgresOptions, PostgresStore, SqliteStore, open_store};
 
 fn storage_message(err: Error) -> (String, bool) {
     match err {
@@ -63,9 +65,15 @@ async fn unreachable_postgres_names_the_url_without_its_password() {
     // Port 1 on loopback: nothing listens there.
     let url = "postgres://wabot:hunter2@127.0.0.1:1/wabot";
 
-    let err = PostgresStore::connect(url).await.unwrap_err();
+    let options = PostgresOptions {
+        acquire_timeout: Duration::from_secs(1),
+        ..Default::default()
+    };
 
-    let (message, _) = storage_message(err);
+    let err = PostgresStore::connect_with(url, options).await.unwrap_err();
+
+    let (message, transient) = storage_message(err);
+    assert!(transient, "a server that is down may come up");
     assert!(
         message.contains("postgres://wabot:***@127.0.0.1:1/wabot"),
         "{message}"
