@@ -305,6 +305,10 @@
   // ---- boot --------------------------------------------------------------------------------
   later(OPTS.bootMs, async function () {
     paired = await loadPairing();
+    if (!paired && OPTS.startPaired) {
+      paired = ACCOUNT + '@c.us';
+      await savePairing(paired);
+    }
     window.Debug = { VERSION: OPTS.version };
     if (paired) {
       later(30, function () { Socket.set('state', 'CONNECTED'); });

@@ -110,20 +110,25 @@ pub(crate) fn chromium_args(config: &WebConfig) -> Vec<(String, Option<String>)>
         // Look like a normal browser (navigator.webdriver stays false).
         kv("disable-blink-features", "AutomationControlled"),
         kv("user-agent", &config.user_agent),
-        // Memory: no GPU process, one renderer, no zygote or site-isolation processes, a
-        // small V8 heap and disk cache.
+        // Memory: no GPU, zygote or spare-renderer processes, one renderer, the network
+        // service inside the browser process, no preloaded browser-UI pages (new headless mode
+        // preloads the omnibox popup WebUI in a renderer of its own), a small V8 heap and disk
+        // cache.
         key("disable-gpu"),
         key("disable-software-rasterizer"),
         key("in-process-gpu"),
         key("no-zygote"),
         kv("renderer-process-limit", "1"),
         key("disable-site-isolation-trials"),
+        kv("enable-features", "NetworkServiceInProcess2"),
         kv(
             "disable-features",
-            "Translate,TranslateUI,OptimizationHints,MediaRouter,DialMediaRouteProvider,\
+            "WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup,\
+             SpareRendererForSitePerProcess,Translate,TranslateUI,OptimizationHints,\
+             OptimizationGuideModelDownloading,MediaRouter,DialMediaRouteProvider,\
              AcceptCHFrame,AutofillServerCommunication,CertificateTransparencyComponentUpdater,\
              InterestFeedContentSuggestions,SafeBrowsing,IsolateOrigins,site-per-process,\
-             BackForwardCache,HttpsUpgrades,PaintHolding",
+             BackForwardCache,HttpsUpgrades,PaintHolding,LensOverlay",
         ),
         kv("js-flags", "--max-old-space-size=256"),
         kv("disk-cache-size", "33554432"),

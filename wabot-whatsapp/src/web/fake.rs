@@ -48,6 +48,9 @@ pub struct FakeWhatsApp {
     pub ack_delays_ms: Vec<u64>,
     /// Modules `window.require` refuses from the start.
     pub broken_modules: Vec<String>,
+    /// Come up already paired (no QR) on a fresh profile, as if the phone had scanned earlier
+    /// (benchmarks).
+    pub start_paired: bool,
 }
 
 impl Default for FakeWhatsApp {
@@ -69,6 +72,7 @@ impl FakeWhatsApp {
             refs_per_page: 6,
             ack_delays_ms: vec![50, 100, 150],
             broken_modules: Vec::new(),
+            start_paired: false,
         }
     }
 
@@ -82,6 +86,12 @@ impl FakeWhatsApp {
     /// Makes `window.require(module)` fail from the start.
     pub fn without_module(mut self, module: impl Into<String>) -> Self {
         self.broken_modules.push(module.into());
+        self
+    }
+
+    /// Comes up paired without a QR (see [`start_paired`](Self::start_paired)).
+    pub fn already_paired(mut self) -> Self {
+        self.start_paired = true;
         self
     }
 

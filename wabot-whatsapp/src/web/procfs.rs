@@ -14,6 +14,9 @@ pub struct TreeMemory {
     /// Sum of their proportional set sizes, in bytes (shared pages split between the
     /// processes sharing them); `0` when the kernel does not report it.
     pub pss_bytes: u64,
+    /// Sum of their unique set sizes (private clean + private dirty pages), in bytes: what
+    /// ending the tree would give back; `0` when the kernel does not report it.
+    pub uss_bytes: u64,
 }
 
 /// The ids of `root` and all its descendants that are alive now.
@@ -71,6 +74,8 @@ pub fn tree_memory(root: u32) -> io::Result<TreeMemory> {
         total.rss_bytes += kb_field(&status, "VmRSS:").unwrap_or(0);
         if let Ok(rollup) = fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) {
             total.pss_bytes += kb_field(&rollup, "Pss:").unwrap_or(0);
+            total.uss_bytes += kb_field(&rollup, "Private_Clean:").unwrap_or(0)
+                + kb_field(&rollup, "Private_Dirty:").unwrap_or(0);
         }
     }
     Ok(total)

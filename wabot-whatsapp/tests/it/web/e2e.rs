@@ -302,7 +302,7 @@ async fn a_logout_resets_the_profile_and_the_restarted_bot_shows_a_qr_again() {
     let (mut events, mut phone) = p.start_and_pair().await;
     let first = p.transport();
 
-    phone.eval("window.__fake.logout()").await;
+    phone.act("window.__fake.logout()").await;
     let detail = wait_status(&mut events, BotStatus::Qr).await;
     let failed = wait_status(&mut events, BotStatus::Failed).await;
     let qr = wait_for(&mut events, |e| qr_code(e).is_some()).await;

@@ -88,6 +88,13 @@ impl Phone {
         .unwrap_or_else(|_| panic!("`{expression}` could not be evaluated in the fake"))
     }
 
+    /// Runs `statement` in the page right after this call returns: for actions that may end the
+    /// session (and close the browser) before an answer could come back.
+    pub(crate) async fn act(&mut self, statement: &str) {
+        self.eval(&format!("(setTimeout(() => {{ {statement}; }}, 20), true)"))
+            .await;
+    }
+
     /// The phone scans the QR code.
     pub(crate) async fn scan(&mut self) {
         let scanned = self.eval("window.__fake.scan()").await;

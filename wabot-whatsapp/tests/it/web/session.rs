@@ -290,7 +290,7 @@ async fn a_conflict_is_reported_and_ends_the_session() {
     let t = transport(sandbox.config(&FakeWhatsApp::new()));
     let (mut events, run, mut phone) = paired(&t).await;
 
-    phone.eval("window.__fake.conflict()").await;
+    phone.act("window.__fake.conflict()").await;
     let (event, _) = until(&mut events, |e| {
         matches!(e, TransportEvent::Disconnected { .. })
     })
