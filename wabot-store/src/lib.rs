@@ -12,8 +12,10 @@
 //! writer and a second process on the same file waits instead of failing.
 //!
 //! All writes go through **one writer connection with group commit**: writes queued while a
-//! transaction is running are committed together in the next one, each in its own savepoint
-//! where it needs several statements. A caller is answered only after its write is committed.
+//! transaction is running are committed together in the next one (`BEGIN IMMEDIATE`, so a
+//! second process on the same file waits its turn). A caller is answered only after its write
+//! is committed; if anything in a batch fails at the storage level, the whole batch is rolled
+//! back and every caller in it gets the error.
 //! By default the WAL is fsynced at every commit ([`Durability::Full`]): an acknowledged message
 //! survives even a power loss, and group commit keeps that affordable under load (one fsync per
 //! batch, not per message). [`Durability::Normal`] skips the fsync: still safe against a crash

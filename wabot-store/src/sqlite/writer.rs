@@ -3,10 +3,13 @@
 //! Every write is sent to the writer task as a job. The task takes all jobs waiting in its
 //! queue (up to a batch limit), runs them one after the other inside one `BEGIN IMMEDIATE`
 //! transaction, commits once, and only then answers each caller. Under load many writes share
-//! one commit (and one fsync); alone, a write is committed at once. A job whose statements need
-//! to be atomic on their own opens a savepoint (`begin()` on the connection), so a failing job
-//! rolls back only itself. A storage-level failure (I/O, busy, corrupt) rolls back the whole
-//! batch and every caller in it gets an error; nobody is ever told "done" before the commit.
+//! one commit (and one fsync); alone, a write is committed at once.
+//!
+//! Jobs run without savepoints (each would cost two more round trips to SQLite): a job fails
+//! with a domain error (not found, conflict) only before it has written anything, or with a
+//! single statement that SQLite rolls back by itself. A storage-level failure (I/O, full disk,
+//! corrupt file) rolls back the whole batch and every caller in it gets an error: nobody is
+//! ever told "done" before the commit, and nothing half-done is ever committed.
 
 use sqlx::{Connection as _, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};

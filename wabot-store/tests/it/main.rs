@@ -7,3 +7,4 @@
 mod open;
 mod postgres;
 mod sqlite;
+mod sqlite_errors;
