@@ -249,9 +249,9 @@ impl CloudWebhook {
     /// Messages already forwarded are dropped (a bounded memory of recent ids; the store
     /// deduplicates too). A status is forwarded only when it advances what was forwarded before
     /// for that message ([`DeliveryStatus::advances_to`]), so late or repeated statuses are
-    /// harmless. Returning `Ok` means every event is in the session's queue; on
-    /// [`WebhookError::NotRunning`] Meta retries the post and the events already queued are then
-    /// dropped as duplicates.
+    /// harmless. Returning `Ok` means every event is in the session's queue (a post with nothing
+    /// to forward is accepted even while the session is stopped); on [`WebhookError::NotRunning`]
+    /// Meta retries the post and the events already queued are then dropped as duplicates.
     ///
     /// # Errors
     /// [`WebhookError::BadSignature`] (401, logged), [`WebhookError::BadRequest`] (400: not
@@ -272,14 +272,19 @@ impl CloudWebhook {
         }
         let parsed = payload::parse(body, self.hook.phone_number_id.as_deref(), Utc::now())
             .map_err(WebhookError::BadRequest)?;
-        let sink = self.hook.sink().ok_or(WebhookError::NotRunning)?;
-        if parsed.display_number.is_some() {
-            self.hook.state().display_number = parsed.display_number.clone();
-        }
         let mut outcome = WebhookOutcome {
             ignored: parsed.ignored,
             ..WebhookOutcome::default()
         };
+        if parsed.messages.is_empty() && parsed.statuses.is_empty() {
+            // Nothing for the session (other fields, other numbers): accept even when stopped,
+            // so Meta does not retry it for days.
+            return Ok(outcome);
+        }
+        let sink = self.hook.sink().ok_or(WebhookError::NotRunning)?;
+        if parsed.display_number.is_some() {
+            self.hook.state().display_number = parsed.display_number.clone();
+        }
         for message in parsed.messages {
             let id = message.provider_message_id.clone();
             let contact = message.from.as_str().to_string();
@@ -433,15 +438,24 @@ mod tests {
 
     #[tokio::test]
     async fn a_detached_webhook_checks_signatures_then_says_not_running() {
-        let body = br#"{"object":"whatsapp_business_account","entry":[]}"#;
-        let e = webhook().handle(None, body).await.unwrap_err();
+        let (signature, body) = crate::cloud::testing::WebhookPayload::new("123")
+            .text("34612345678", "Ana", "wamid.1", "hola")
+            .signed("app-secret");
+        let e = webhook().handle(None, &body).await.unwrap_err();
         assert_eq!(e.http_status(), 401);
-        let e = webhook()
-            .handle(Some(&sign("app-secret", body)), body)
-            .await
-            .unwrap_err();
+        let e = webhook().handle(Some(&signature), &body).await.unwrap_err();
         assert_eq!(e, WebhookError::NotRunning);
         assert_eq!(e.http_status(), 503);
+        let empty = br#"{"object":"whatsapp_business_account","entry":[]}"#;
+        let ok = webhook()
+            .handle(Some(&sign("app-secret", empty)), empty)
+            .await
+            .unwrap();
+        assert_eq!(
+            ok,
+            WebhookOutcome::default(),
+            "nothing to forward: accepted"
+        );
         let e = webhook()
             .handle(Some(&sign("app-secret", b"nope")), b"nope")
             .await
