@@ -1,0 +1,177 @@
+// Chat simulator for sandbox bots: type as a customer, watch the bot reply (live over /ws)
+// and the lead fill in.
+
+import { boot, get, post, on, normLead, normMessage, h, $, setPill, botStatusLabel, toast, busy, time, leadStatusLabel, pill, canManage } from '../app.js';
+
+const id = boot.bot_id;
+const chat = $('#chat');
+const form = $('#sim-form');
+const input = $('#sim-text');
+const errEl = $('#sim-error');
+const KEY = `wabot.sim.${id}`;
+let contact = sessionStorage.getItem(KEY) || newContact();
+let leadId = null;
+let bot = null;
+const shown = new Set();
+let typingEl = null;
+
+function newContact() {
+  const c = 'sim-' + Math.random().toString(36).slice(2, 10);
+  sessionStorage.setItem(KEY, c);
+  return c;
+}
+
+const TICKS = { pending: ['🕓', ''], sent: ['✓', ''], delivered: ['✓✓', ''], read: ['✓✓', 'read'], failed: ['!', 'failed'], received: ['', ''] };
+function ticks(status) {
+  const [t, cls] = TICKS[status] || ['', ''];
+  return t ? h('span', { class: `ticks ${cls}`, title: status, 'aria-label': status }, t) : null;
+}
+
+function bubble(m) {
+  const out = m.direction === 'outbound';
+  const who = m.sender === 'agent' ? 'Sales agent' : out ? (bot ? bot.name : 'Bot') : null;
+  return h('div', { class: `bubble ${out ? 'out' : 'in'} ${m.sender === 'agent' ? 'agent' : ''}`, dataset: { id: m.id } },
+    who ? h('span', { class: 'who' }, who) : null,
+    m.body,
+    h('span', { class: 'meta' }, time(m.created_at), out ? ticks(m.delivery) : null));
+}
+
+function add(m) {
+  if (shown.has(m.id)) {
+    const old = chat.querySelector(`[data-id="${CSS.escape(m.id)}"]`);
+    if (old) old.replaceWith(bubble(m));
+    return;
+  }
+  shown.add(m.id);
+  $('#chat-empty')?.remove();
+  if (m.direction === 'outbound') setTyping(false);
+  chat.insertBefore(bubble(m), typingEl && typingEl.isConnected ? typingEl : null);
+  chat.scrollTop = chat.scrollHeight;
+}
+
+function setTyping(on) {
+  if (on && !typingEl?.isConnected) {
+    typingEl = h('div', { class: 'typing', 'aria-label': 'The bot is typing' }, h('i'), h('i'), h('i'));
+    chat.append(typingEl);
+    chat.scrollTop = chat.scrollHeight;
+    $('#sim-typing').textContent = 'typing…';
+    clearTimeout(setTyping.timer);
+    setTyping.timer = setTimeout(() => setTyping(false), 30000);
+  } else if (!on) {
+    typingEl?.remove();
+    $('#sim-typing').textContent = 'online';
+  }
+}
+
+const FIELDS = [['name', 'Name'], ['email', 'E-mail'], ['phone', 'Phone'], ['location', 'Location']];
+function renderLead(lead) {
+  const box = $('#sim-lead');
+  if (!lead) { box.replaceChildren(h('p', { class: 'muted' }, 'No lead yet — it appears with the first message.')); return; }
+  leadId = lead.id;
+  const required = bot ? bot.features.required_fields : ['name', 'email', 'phone'];
+  const have = required.filter((f) => lead.fields[f]).length;
+  const pct = required.length ? Math.round((100 * have) / required.length) : 100;
+  box.replaceChildren(
+    h('div', { class: 'row' }, pill(lead.status, leadStatusLabel(lead.status)), h('span', { class: 'muted small', id: 'lead-progress' }, `${have} of ${required.length} required fields`)),
+    h('div', { class: 'progress', role: 'progressbar', 'aria-valuenow': pct, 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-label': 'Lead completeness' }, h('span', { style: `width:${pct}%` })),
+    h('dl', { class: 'lead-fields', id: 'lead-fields' }, FIELDS.map(([k, label]) => h('div', { class: lead.fields[k] ? 'filled' : 'missing', dataset: { field: k } },
+      h('dt', {}, label + (required.includes(k) ? ' *' : '')), h('dd', {}, lead.fields[k] || 'not yet')))),
+    h('a', { class: 'btn small', href: `/leads/${lead.id}` }, 'Open in the pipeline'));
+}
+
+async function loadConversation() {
+  const conv = await get(`/bots/${id}/sandbox/conversation?contact=${encodeURIComponent(contact)}`);
+  chat.replaceChildren();
+  shown.clear();
+  if (!conv.messages.length) chat.append(h('p', { class: 'empty-chat', id: 'chat-empty' }, 'Say hello as a customer. The bot answers like it would on WhatsApp, and the lead fills in on the right.'));
+  conv.messages.slice().sort((a, b) => a.created_at.localeCompare(b.created_at)).forEach(add);
+  renderLead(conv.lead);
+}
+
+async function load() {
+  bot = await get(`/bots/${id}`);
+  $('#crumb-bot').textContent = bot.name;
+  $('#sim-bot-name').textContent = bot.name;
+  $('#sim-contact').textContent = `(${contact})`;
+  setPill($('#bot-status'), bot.status, botStatusLabel(bot.status));
+  if (bot.transport.kind !== 'sandbox') {
+    input.disabled = true;
+    errEl.textContent = 'The chat simulator works with sandbox bots only. Switch the transport to Sandbox in the settings to try it.';
+    errEl.hidden = false;
+    return;
+  }
+  if (!bot.enabled) {
+    errEl.replaceChildren('The bot is stopped. ', canManage() ? h('button', { type: 'button', class: 'linkish', onclick: start }, 'Start it') : 'Ask a manager to start it', ' to chat.');
+    errEl.hidden = false;
+  }
+  await loadConversation();
+}
+
+async function start() {
+  try {
+    await post(`/bots/${id}/start`);
+    errEl.hidden = true;
+  } catch (err) { toast('Could not start the bot', { body: err.message, kind: 'error' }); }
+}
+
+form.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const text = input.value.trim();
+  if (!text) return;
+  errEl.hidden = true;
+  await busy($('#sim-send'), async () => {
+    input.value = '';
+    setTyping(true);
+    try {
+      const conv = await post(`/bots/${id}/sandbox/messages`, { contact, text, wait_for_reply: false });
+      conv.messages.forEach(add);
+      if (conv.lead) renderLead(conv.lead);
+    } catch (err) {
+      setTyping(false);
+      input.value = text;
+      errEl.textContent = err.message;
+      errEl.hidden = false;
+    }
+  });
+  input.focus();
+});
+
+$('#new-customer').addEventListener('click', () => {
+  contact = newContact();
+  leadId = null;
+  $('#sim-contact').textContent = `(${contact})`;
+  loadConversation();
+  input.focus();
+});
+
+let reloadTimer = null;
+function onMessage(d) {
+  const m = normMessage(d.message);
+  if (!m || m.bot_id !== id) return;
+  if (leadId && m.lead_id === leadId) add(m);
+  else if (!leadId) {
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(() => loadConversation().catch(() => {}), 150);
+  }
+}
+on('message.received', onMessage);
+on('message.sent', onMessage);
+on('message.delivery', (d) => {
+  if (d.bot_id !== id) return;
+  const el = chat.querySelector(`[data-id="${CSS.escape(d.message_id)}"] .meta`);
+  if (el) { el.querySelector('.ticks')?.remove(); const t = ticks(d.status); if (t) el.append(t); }
+});
+for (const ev of ['lead.updated', 'lead.qualified', 'lead.assigned']) {
+  on(ev, (d) => {
+    const l = normLead(d.lead);
+    if (l && (l.id === leadId || (!leadId && l.bot_id === id && l.contact === contact))) renderLead(l);
+  });
+}
+on('bot.status', (d) => {
+  if (d.bot_id !== id) return;
+  setPill($('#bot-status'), d.status, botStatusLabel(d.status));
+  if (d.status !== 'stopped' && bot) { bot.enabled = true; errEl.hidden = true; }
+});
+on('reconnected', () => loadConversation().catch(() => {}));
+
+load().catch((err) => { errEl.textContent = err.message; errEl.hidden = false; });
