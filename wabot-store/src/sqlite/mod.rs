@@ -157,6 +157,9 @@ impl SqliteStore {
         let readers = SqlitePoolOptions::new()
             .max_connections(options.readers.max(1))
             .min_connections(0)
+            // A local file's connection cannot go stale: skip the ping (a round trip to the
+            // connection's thread) before every read.
+            .test_before_acquire(false)
             .connect_with(connect.pragma("query_only", "ON"))
             .await
             .map_err(|e| open_error(&shown, e))?;
