@@ -1,7 +1,8 @@
 //! # wabot-store
 //!
 //! SQLite and PostgreSQL persistence for wabot: [`SqliteStore`] and [`PostgresStore`] implement
-//! every store port of [`wabot_core::ports`] (and so [`Store`]), and pass the same conformance
+//! every store port of [`wabot_core::ports`] (and so [`Store`] and
+//! [`ServerStore`](wabot_core::ports::ServerStore)), and pass the same conformance
 //! suite as the in-memory store (`wabot_core::conformance`). [`open_store`] picks one from a
 //! URL.
 //!
@@ -28,7 +29,9 @@
 //!
 //! A pooled connection per operation; every multi-statement change is one transaction, and the
 //! races that matter (inbound dedupe, lead get-or-create, schedule claims, round-robin
-//! assignment) are settled by unique constraints, `ON CONFLICT` and row-level compare-and-set.
+//! assignment) are settled by unique constraints, `ON CONFLICT` and row-level compare-and-set;
+//! webhook deliveries are claimed with `FOR UPDATE SKIP LOCKED`, so replicas never take the same
+//! one.
 //! Timestamps are `timestamptz`, ids `uuid`, nested settings `jsonb`. Durability is the
 //! server's (`synchronous_commit`).
 //!
@@ -44,6 +47,7 @@ use std::{future::Future, pin::Pin, sync::Arc};
 
 use wabot_core::{Error, Result, ports::Store};
 
+mod access_rows;
 mod error;
 mod postgres;
 mod rows;

@@ -23,6 +23,28 @@ mod ops;
 #[path = "store_impl.rs"]
 mod store_impl;
 
+/// Locks the webhook deliveries a claim selects, skipping rows another claimer holds: two
+/// concurrent claims (from any replica) never take the same delivery, and never wait for each
+/// other (see `access_ops`).
+macro_rules! claim_lock {
+    () => {
+        " FOR UPDATE SKIP LOCKED"
+    };
+}
+
+/// The UTC date of a `timestamptz` column, whatever the session's time zone.
+macro_rules! utc_day {
+    ($column:literal) => {
+        concat!("(", $column, " AT TIME ZONE 'UTC')::date")
+    };
+}
+
+// The server's ports (access, webhooks, reports), shared with SQLite the same way.
+#[path = "access_impl.rs"]
+mod access_impl;
+#[path = "access_ops.rs"]
+mod access_ops;
+
 /// Work on a pooled connection, returning its result.
 trait Work<T>:
     for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, Result<T>> + Send + 'static

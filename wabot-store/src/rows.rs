@@ -17,7 +17,7 @@ use wabot_core::{
 use crate::ts::Ts;
 
 /// A stored value that no longer parses: the database was changed behind the store's back.
-fn corrupt(what: &str, id: Uuid, detail: impl std::fmt::Display) -> Error {
+pub(crate) fn corrupt(what: &str, id: Uuid, detail: impl std::fmt::Display) -> Error {
     Error::storage(
         format!("stored {what} {id} is invalid ({detail}); was the database edited by hand?"),
         false,

@@ -26,19 +26,25 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::{memory::MemoryStore, ports::Store};
+use crate::{memory::MemoryStore, ports::ServerStore};
 
+mod access;
 mod bots;
 mod leads;
 mod messages;
+mod reports;
 mod restart;
 mod schedules;
 mod support;
+mod webhooks;
 mod workspaces;
 
 /// Every conformance case, as `async fn(&dyn TestDatabase)`.
 pub mod cases {
-    pub use super::{bots::*, leads::*, messages::*, restart::*, schedules::*, workspaces::*};
+    pub use super::{
+        access::*, bots::*, leads::*, messages::*, reports::*, restart::*, schedules::*,
+        webhooks::*, workspaces::*,
+    };
 }
 
 /// A fresh, empty database for one conformance case.
@@ -47,7 +53,10 @@ pub trait TestDatabase: Send + Sync {
     /// Opens a store instance on this database. The first call sees an empty database; later
     /// calls open further instances on the same data, as a restarted process (or a second
     /// replica) would, while earlier instances may still be in use.
-    async fn open(&self) -> Arc<dyn Store>;
+    ///
+    /// The store implements every port the server persists through ([`ServerStore`]); the
+    /// engine's cases use only its [`Store`](crate::ports::Store) part.
+    async fn open(&self) -> Arc<dyn ServerStore>;
 
     /// Called after a case passed: removes what the database left behind (a failed case keeps
     /// it for inspection). Does nothing by default.
@@ -70,7 +79,7 @@ impl MemoryDatabase {
 
 #[async_trait]
 impl TestDatabase for MemoryDatabase {
-    async fn open(&self) -> Arc<dyn Store> {
+    async fn open(&self) -> Arc<dyn ServerStore> {
         self.store.clone()
     }
 }
@@ -136,6 +145,32 @@ macro_rules! store_conformance_tests {
             // restart
             data_survives_reopening_the_database,
             racing_claims_from_two_store_instances_fire_once,
+            // access: workspaces, memberships, API tokens, bot secrets
+            workspaces_are_listed_oldest_first,
+            memberships_of_a_user_are_listed_oldest_first_across_workspaces,
+            removing_a_member_deletes_only_that_membership,
+            api_tokens_round_trip_and_are_found_by_hash,
+            api_token_ids_and_hashes_are_unique_and_need_a_workspace,
+            api_tokens_are_listed_newest_first_per_workspace,
+            revoking_a_token_keeps_the_first_revocation_time,
+            a_workspace_cannot_revoke_another_workspaces_token,
+            touching_a_token_only_moves_its_last_use_forward,
+            bot_secrets_are_replaced_per_bot_and_name,
+            deleting_a_bot_deletes_its_secrets,
+            // webhooks and their outbox
+            webhooks_round_trip_and_are_listed_oldest_first_per_workspace,
+            creating_a_webhook_needs_its_workspace_and_a_free_id,
+            deleting_a_webhook_removes_its_deliveries,
+            a_workspace_cannot_delete_another_workspaces_webhook,
+            enqueueing_deliveries_is_all_or_nothing,
+            claims_lease_the_earliest_due_pending_deliveries,
+            a_delivery_whose_lease_ran_out_is_claimed_again,
+            finishing_a_delivery_records_the_outcome_only,
+            deliveries_are_listed_newest_first_per_webhook,
+            concurrent_claims_hand_out_each_delivery_exactly_once,
+            // reports
+            messages_are_counted_per_utc_day_and_direction,
+            leads_are_counted_per_status_in_pipeline_order,
         );
     };
     (@cases $database:expr; $($case:ident),* $(,)?) => {

@@ -1,6 +1,7 @@
 //! In-memory adapters: real implementations of every port with no I/O. The demo, examples and
 //! tests run on them.
 
+mod access;
 mod bus;
 mod clock;
 mod llm;

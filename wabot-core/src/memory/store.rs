@@ -9,6 +9,7 @@ use std::{
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use super::access::AccessState;
 use crate::{
     domain::{
         Bot, BotStatus, ContactId, DeliveryStatus, Direction, Email, Lead, Member, Message,
@@ -23,19 +24,21 @@ use crate::{
 };
 
 #[derive(Default)]
-struct State {
-    workspaces: HashMap<WorkspaceId, Workspace>,
+pub(super) struct State {
+    pub(super) workspaces: HashMap<WorkspaceId, Workspace>,
     users: HashMap<UserId, User>,
-    members: Vec<Member>,
+    pub(super) members: Vec<Member>,
     round_robin: HashMap<WorkspaceId, u64>,
-    bots: BTreeMap<BotId, Bot>,
-    leads: BTreeMap<LeadId, Lead>,
+    pub(super) bots: BTreeMap<BotId, Bot>,
+    pub(super) leads: BTreeMap<LeadId, Lead>,
     lead_by_contact: HashMap<(BotId, ContactId), LeadId>,
-    messages: HashMap<MessageId, Message>,
+    pub(super) messages: HashMap<MessageId, Message>,
     messages_by_lead: HashMap<LeadId, Vec<MessageId>>,
     message_by_provider_id: HashMap<(BotId, String), MessageId>,
     schedules: BTreeMap<ScheduleId, Schedule>,
     runs: Vec<ScheduleRun>,
+    /// API tokens, bot secrets, webhooks and deliveries (the `access` module).
+    pub(super) access: AccessState,
 }
 
 /// Every store port, in memory, behind one mutex. Nothing survives the process.
@@ -50,7 +53,7 @@ impl MemoryStore {
         Self::default()
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+    pub(super) fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
         // A panic while holding the lock cannot leave the maps half-updated in a way that
         // matters more than losing the store, so poisoning is ignored.
         let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -254,6 +257,7 @@ impl BotStore for MemoryStore {
                 s.schedules.remove(&sid);
             }
             s.runs.retain(|r| r.bot_id != id);
+            s.access.forget_bot(id);
             Ok(())
         })
     }

@@ -23,12 +23,47 @@ type Backend = SqliteStore;
 
 // The queries and port implementations are shared with PostgreSQL: the same files, compiled
 // again against `Db = Sqlite`.
-#[expect(clippy::duplicate_mod, reason = "compiled once per backend, with its own `Db`")]
+#[expect(
+    clippy::duplicate_mod,
+    reason = "compiled once per backend, with its own `Db`"
+)]
 #[path = "../ops.rs"]
 mod ops;
-#[expect(clippy::duplicate_mod, reason = "compiled once per backend, with its own `Backend`")]
+#[expect(
+    clippy::duplicate_mod,
+    reason = "compiled once per backend, with its own `Backend`"
+)]
 #[path = "../store_impl.rs"]
 mod store_impl;
+
+/// No row lock when claiming webhook deliveries: the single writer already serialises claims
+/// (see `access_ops`).
+macro_rules! claim_lock {
+    () => {
+        ""
+    };
+}
+
+/// The UTC date (`YYYY-MM-DD`) of a timestamp column (integer microseconds).
+macro_rules! utc_day {
+    ($column:literal) => {
+        concat!("date(", $column, " / 1000000, 'unixepoch')")
+    };
+}
+
+// The server's ports (access, webhooks, reports), shared with PostgreSQL the same way.
+#[expect(
+    clippy::duplicate_mod,
+    reason = "compiled once per backend, with its own `Backend`"
+)]
+#[path = "../access_impl.rs"]
+mod access_impl;
+#[expect(
+    clippy::duplicate_mod,
+    reason = "compiled once per backend, with its own `Db`"
+)]
+#[path = "../access_ops.rs"]
+mod access_ops;
 
 /// When a committed write reaches the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

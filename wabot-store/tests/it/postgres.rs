@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use sqlx::{Connection as _, Executor as _, PgConnection};
-use wabot_core::{conformance::TestDatabase, ports::Store};
+use wabot_core::{conformance::TestDatabase, ports::ServerStore};
 use wabot_store::{PostgresOptions, PostgresStore};
 
 /// The server URL, or a failure telling how to get one: these tests never skip silently.
@@ -40,7 +40,7 @@ pub(crate) async fn database() -> PostgresDatabase {
 
 #[async_trait]
 impl TestDatabase for PostgresDatabase {
-    async fn open(&self) -> Arc<dyn Store> {
+    async fn open(&self) -> Arc<dyn ServerStore> {
         let options = PostgresOptions {
             max_connections: 5,
             schema: Some(self.schema.clone()),

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use tempfile::TempDir;
-use wabot_core::{conformance::TestDatabase, ports::Store};
+use wabot_core::{conformance::TestDatabase, ports::ServerStore};
 use wabot_store::SqliteStore;
 
 /// A fresh SQLite file; every `open` is a new store instance on it (a restart).
@@ -30,7 +30,7 @@ pub(crate) async fn database() -> SqliteDatabase {
 
 #[async_trait]
 impl TestDatabase for SqliteDatabase {
-    async fn open(&self) -> Arc<dyn Store> {
+    async fn open(&self) -> Arc<dyn ServerStore> {
         Arc::new(
             SqliteStore::open(&self.path())
                 .await
@@ -49,7 +49,7 @@ mod memory {
     use std::sync::Arc;
 
     use async_trait::async_trait;
-    use wabot_core::{conformance::TestDatabase, ports::Store};
+    use wabot_core::{conformance::TestDatabase, ports::ServerStore};
     use wabot_store::SqliteStore;
 
     /// An in-memory SQLite database: one store instance, shared by every `open`.
@@ -63,7 +63,7 @@ mod memory {
 
     #[async_trait]
     impl TestDatabase for InMemory {
-        async fn open(&self) -> Arc<dyn Store> {
+        async fn open(&self) -> Arc<dyn ServerStore> {
             self.0.clone()
         }
     }
