@@ -316,9 +316,8 @@ impl AuthService {
         method: &Method,
         headers: &HeaderMap,
     ) -> Result<Option<(Principal, CredentialKind)>, ApiError> {
-        if let Some(raw) = headers.get(header::AUTHORIZATION) {
+        if headers.contains_key(header::AUTHORIZATION) {
             let Some(token) = bearer(headers) else {
-                let _ = raw;
                 return Err(ApiError::unauthorized(
                     "the Authorization header must be `Bearer <API token or session token>`",
                 ));
