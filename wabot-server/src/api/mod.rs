@@ -1,1 +1,225 @@
-//! The REST API under `/api/v1`, declared with poem-openapi.
+//! The REST API under `/api/v1`, declared with poem-openapi so the OpenAPI document is
+//! generated from the code.
+//!
+//! Every operation takes [`ApiAuth`](crate::auth::ApiAuth), authorises with
+//! [`Principal::require`](crate::auth::Principal::require) and returns
+//! `Result<_, ApiError>`. [`endpoint`] assembles the poem endpoint served under `/api`
+//! (the API at `/api/v1`, the document at `/api/openapi.json`, docs at `/api/docs`), with a
+//! catch-all that turns poem's own errors (bad JSON, bad parameters, unknown routes) into the
+//! one error shape.
+
+use std::sync::Arc;
+
+use poem::{EndpointExt, IntoResponse, Route, endpoint::BoxEndpoint, web::Json as PoemJson};
+use poem_openapi::{OpenApiService, Tags};
+use uuid::Uuid;
+use wabot_core::{
+    domain::{Bot, Lead, Role},
+    ids::{BotId, LeadId, UserId, WorkspaceId},
+};
+
+use crate::{auth::Principal, error::ApiError, state::AppState};
+
+pub mod bot_model;
+pub mod bots;
+pub mod leads;
+pub mod members;
+pub mod messages;
+pub mod reports;
+pub mod sandbox;
+pub mod schedules;
+pub mod tokens;
+pub mod types;
+pub mod webhooks;
+
+/// The OpenAPI tags.
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Bots: settings, features, transport, language model, start/stop, pairing QR.
+    Bots,
+    /// Leads: the sales pipeline, assignment, take-over and agent replies.
+    Leads,
+    /// Conversations.
+    Messages,
+    /// Enable/disable schedules of bots.
+    Schedules,
+    /// The chat simulator of sandbox bots.
+    Sandbox,
+    /// Figures for the dashboard's charts.
+    Metrics,
+}
+
+/// The API version in the document.
+pub const API_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The OpenAPI service of every resource.
+pub fn service() -> OpenApiService<
+    (
+        bots::BotsApi,
+        sandbox::SandboxApi,
+        leads::LeadsApi,
+        messages::MessagesApi,
+        schedules::SchedulesApi,
+        reports::ReportsApi,
+        members::MembersApi,
+        tokens::TokensApi,
+        webhooks::WebhooksApi,
+    ),
+    (),
+> {
+    OpenApiService::new(
+        (
+            bots::BotsApi,
+            sandbox::SandboxApi,
+            leads::LeadsApi,
+            messages::MessagesApi,
+            schedules::SchedulesApi,
+            reports::ReportsApi,
+            members::MembersApi,
+            tokens::TokensApi,
+            webhooks::WebhooksApi,
+        ),
+        "wabot",
+        API_VERSION,
+    )
+    .description(
+        "Run AI WhatsApp bots that capture leads. Authenticate with the dashboard session \
+         cookie or `Authorization: Bearer <API token>`. Errors are `{code, message, details}`; \
+         a 422 names the offending field in `details.field`.",
+    )
+    .server("/api/v1")
+}
+
+/// The OpenAPI document as JSON.
+pub fn spec_json() -> String {
+    service().spec()
+}
+
+/// The poem endpoint served under `/api`.
+pub fn endpoint(state: AppState) -> BoxEndpoint<'static> {
+    let api = service();
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    let auth: Arc<crate::auth::AuthService> = state.auth.clone();
+    Route::new()
+        .nest("/v1", api)
+        .at("/openapi.json", spec)
+        .nest("/docs", docs)
+        .data(state)
+        .data(auth)
+        .catch_all_error(|err: poem::Error| async move { error_response(err) })
+        .map_to_response()
+        .boxed()
+}
+
+fn error_response(err: poem::Error) -> poem::Response {
+    if err.is_from_response() {
+        // An `ApiError` an operation (or the security scheme) returned: already the shape.
+        return err.into_response();
+    }
+    let status = err.status();
+    let code = match status.as_u16() {
+        404 => "not_found",
+        405 => "method_not_allowed",
+        401 => "unauthorized",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        s if s >= 500 => "internal",
+        _ => "bad_request",
+    };
+    let message = if status.is_server_error() {
+        tracing::error!("API error: {err}");
+        "an unexpected error occurred; it has been logged".to_string()
+    } else if status.as_u16() == 404 {
+        "no such API route; see /api/docs".to_string()
+    } else {
+        err.to_string()
+    };
+    let mut field = field_of(&message);
+    let mut message = message;
+    if field.as_deref().is_some_and(|f| f.starts_with("param")) {
+        // poem-openapi names path segments by position; say what is wrong in words.
+        field = Some("path".into());
+        message = "an id in the URL path is not a valid UUID".into();
+    }
+    let mut body = serde_json::json!({ "code": code, "message": message });
+    if let Some(field) = field {
+        body["details"] = serde_json::json!({ "field": field });
+    }
+    PoemJson(body).with_status(status).into_response()
+}
+
+/// Pulls the parameter name out of poem-openapi's parse errors (`failed to parse parameter
+/// `limit`: …`).
+fn field_of(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(message[start..start + len].to_string())
+}
+
+/// Loads a bot the caller may act on with at least `min`; 404 when unknown or invisible.
+pub(crate) async fn load_bot(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    min: Role,
+) -> Result<Bot, ApiError> {
+    let bot = state
+        .store
+        .get_bot(BotId(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("bot"))?;
+    principal.require(bot.workspace_id, min, "bot")?;
+    Ok(bot)
+}
+
+/// Loads a lead the caller may act on with at least `min`; 404 when unknown or invisible.
+pub(crate) async fn load_lead(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    min: Role,
+) -> Result<Lead, ApiError> {
+    let lead = state
+        .store
+        .get_lead(LeadId(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("lead"))?;
+    principal.require(lead.workspace_id, min, "lead")?;
+    Ok(lead)
+}
+
+/// The workspace a request is about: the one given (checked), or the caller's only one.
+pub(crate) fn pick_workspace(
+    principal: &Principal,
+    given: Option<Uuid>,
+    min: Role,
+) -> Result<WorkspaceId, ApiError> {
+    match given {
+        Some(id) => {
+            principal.require(WorkspaceId(id), min, "workspace")?;
+            Ok(WorkspaceId(id))
+        }
+        None => match principal.workspaces().as_slice() {
+            [only] => {
+                principal.require(*only, min, "workspace")?;
+                Ok(*only)
+            }
+            [] => Err(ApiError::invalid(
+                "workspace_id",
+                "is required: you are not a member of any workspace",
+            )),
+            _ => Err(ApiError::invalid(
+                "workspace_id",
+                "is required because you belong to several workspaces",
+            )),
+        },
+    }
+}
+
+/// The user an agent action is recorded for (an API token acts as its creator).
+pub(crate) fn acting_user(principal: &Principal) -> Result<UserId, ApiError> {
+    principal.user_id().ok_or_else(|| {
+        ApiError::forbidden("this API token has no user to act as; use a token created by a user")
+    })
+}

@@ -1,0 +1,466 @@
+//! Bot request and response bodies, and their parsing into domain types (422 naming the field).
+
+use chrono::{DateTime, NaiveTime, Utc};
+use poem_openapi::Object;
+use uuid::Uuid;
+use wabot_core::domain::{
+    self, Bot, BotName, CannedMessage, Features, LlmSettings, Pacing, Prompt, TransportConfig,
+    WorkingHours, parse_time_zone,
+};
+
+use super::types::{BotStatus, LeadField, LlmProvider, TransportKind, Weekday};
+use crate::error::ApiError;
+
+/// How a bot connects to WhatsApp.
+#[derive(Debug, Clone, Object)]
+pub struct Transport {
+    /// `sandbox`, `web` or `cloud`.
+    pub kind: TransportKind,
+    /// `web`: the Chromium executable (default: the server's).
+    pub chromium_path: Option<String>,
+    /// `web`: pair with a pairing code sent to this phone instead of a QR code.
+    pub pairing_phone: Option<String>,
+    /// `cloud`: the business phone number id from Meta (required for `cloud`).
+    pub phone_number_id: Option<String>,
+    /// `cloud`: Graph API base URL (default `https://graph.facebook.com`).
+    pub graph_base_url: Option<String>,
+}
+
+impl From<&TransportConfig> for Transport {
+    fn from(t: &TransportConfig) -> Self {
+        let mut out = Transport {
+            kind: TransportKind::Sandbox,
+            chromium_path: None,
+            pairing_phone: None,
+            phone_number_id: None,
+            graph_base_url: None,
+        };
+        match t {
+            TransportConfig::Sandbox => {}
+            TransportConfig::Web {
+                chromium_path,
+                pairing_phone,
+            } => {
+                out.kind = TransportKind::Web;
+                out.chromium_path = chromium_path.clone();
+                out.pairing_phone = pairing_phone.clone();
+            }
+            TransportConfig::Cloud {
+                phone_number_id,
+                graph_base_url,
+            } => {
+                out.kind = TransportKind::Cloud;
+                out.phone_number_id = Some(phone_number_id.clone());
+                out.graph_base_url = graph_base_url.clone();
+            }
+        }
+        out
+    }
+}
+
+fn nonblank(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+}
+
+impl Transport {
+    fn parse(&self) -> Result<TransportConfig, ApiError> {
+        Ok(match self.kind {
+            TransportKind::Sandbox => TransportConfig::Sandbox,
+            TransportKind::Web => TransportConfig::Web {
+                chromium_path: nonblank(&self.chromium_path),
+                pairing_phone: match nonblank(&self.pairing_phone) {
+                    Some(p) => Some(
+                        domain::Phone::parse(&p, None)
+                            .map_err(|e| ApiError::invalid("transport.pairing_phone", e.message))?
+                            .as_str()
+                            .to_string(),
+                    ),
+                    None => None,
+                },
+            },
+            TransportKind::Cloud => TransportConfig::Cloud {
+                phone_number_id: nonblank(&self.phone_number_id).ok_or_else(|| {
+                    ApiError::invalid(
+                        "transport.phone_number_id",
+                        "is required for a cloud bot (Meta's phone number id)",
+                    )
+                })?,
+                graph_base_url: match nonblank(&self.graph_base_url) {
+                    Some(u)
+                        if url::Url::parse(&u).is_ok_and(|u| u.scheme().starts_with("http")) =>
+                    {
+                        Some(u)
+                    }
+                    Some(_) => {
+                        return Err(ApiError::invalid(
+                            "transport.graph_base_url",
+                            "must be an http(s) URL",
+                        ));
+                    }
+                    None => None,
+                },
+            },
+        })
+    }
+}
+
+/// Which language model a bot uses. The API key is write-only (`PUT …/llm-key`).
+#[derive(Debug, Clone, Object)]
+pub struct Llm {
+    /// `offline` (built in, no key) or `openai_compatible` (DeepSeek, OpenAI, vLLM…).
+    pub provider: LlmProvider,
+    /// Base URL of the OpenAI-compatible API (default DeepSeek's).
+    pub base_url: Option<String>,
+    /// Model name (default `deepseek-chat`).
+    pub model: Option<String>,
+    /// Sampling temperature, 0–2.
+    #[oai(default = "default_temperature")]
+    pub temperature: f32,
+    /// Largest reply in tokens, 1–8192.
+    #[oai(default = "default_max_tokens")]
+    pub max_tokens: u32,
+    /// Deadline of one call in milliseconds, 100–300000.
+    #[oai(default = "default_timeout")]
+    pub timeout_ms: u64,
+    /// Whether an API key is stored for this bot (read-only).
+    #[oai(read_only)]
+    pub has_api_key: bool,
+    /// A human description of the model in use (read-only).
+    #[oai(read_only)]
+    pub label: String,
+}
+
+fn default_temperature() -> f32 {
+    LlmSettings::default().temperature
+}
+fn default_max_tokens() -> u32 {
+    LlmSettings::default().max_tokens
+}
+fn default_timeout() -> u64 {
+    LlmSettings::default().timeout_ms
+}
+
+impl Llm {
+    fn parse(&self) -> Result<LlmSettings, ApiError> {
+        if let Some(u) = nonblank(&self.base_url)
+            && !url::Url::parse(&u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+        {
+            return Err(ApiError::invalid(
+                "llm.base_url",
+                "must be an http(s) URL like https://api.deepseek.com",
+            ));
+        }
+        let settings = LlmSettings {
+            provider: self.provider.into(),
+            base_url: nonblank(&self.base_url),
+            model: nonblank(&self.model),
+            temperature: self.temperature,
+            max_tokens: self.max_tokens,
+            timeout_ms: self.timeout_ms,
+        };
+        settings.validate()?;
+        Ok(settings)
+    }
+}
+
+/// Opening hours in the bot's time zone.
+#[derive(Debug, Clone, Object)]
+pub struct WorkingHoursBody {
+    /// Opening time, `HH:MM` (24 h).
+    pub start: String,
+    /// Closing time, `HH:MM`; earlier than `start` means overnight.
+    pub end: String,
+    /// Open days.
+    pub days: Vec<Weekday>,
+    /// IANA time zone, e.g. `Europe/Madrid`.
+    pub time_zone: String,
+}
+
+fn parse_time(field: &'static str, raw: &str) -> Result<NaiveTime, ApiError> {
+    NaiveTime::parse_from_str(raw.trim(), "%H:%M")
+        .or_else(|_| NaiveTime::parse_from_str(raw.trim(), "%H:%M:%S"))
+        .map_err(|_| ApiError::invalid(field, format!("`{raw}` is not a time like 09:30")))
+}
+
+impl WorkingHoursBody {
+    fn parse(&self) -> Result<WorkingHours, ApiError> {
+        let hours = WorkingHours {
+            start: parse_time("features.working_hours.start", &self.start)?,
+            end: parse_time("features.working_hours.end", &self.end)?,
+            days: self.days.iter().map(|d| (*d).into()).collect(),
+            time_zone: parse_time_zone("features.working_hours.time_zone", &self.time_zone)?,
+        };
+        hours.validate()?;
+        Ok(hours)
+    }
+}
+
+impl From<&WorkingHours> for WorkingHoursBody {
+    fn from(h: &WorkingHours) -> Self {
+        Self {
+            start: h.start.format("%H:%M").to_string(),
+            end: h.end.format("%H:%M").to_string(),
+            days: h.days.iter().map(|d| (*d).into()).collect(),
+            time_zone: h.time_zone.name().to_string(),
+        }
+    }
+}
+
+/// The switched-on features of a bot.
+#[derive(Debug, Clone, Object)]
+pub struct FeaturesBody {
+    /// Answer customers with the language model.
+    #[oai(default = "yes")]
+    pub auto_response: bool,
+    /// Extract lead fields from conversations.
+    #[oai(default = "yes")]
+    pub lead_capture: bool,
+    /// Obey enable/disable schedules.
+    #[oai(default = "yes")]
+    pub scheduling: bool,
+    /// Answer only within these hours (absent or null: always).
+    pub working_hours: Option<WorkingHoursBody>,
+    /// Sent outside working hours, at most once per contact per day (1–1000 characters).
+    pub away_message: Option<String>,
+    /// Fields a lead needs to be qualified.
+    #[oai(default = "default_required")]
+    pub required_fields: Vec<LeadField>,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_required() -> Vec<LeadField> {
+    Features::default()
+        .required_fields
+        .into_iter()
+        .map(Into::into)
+        .collect()
+}
+
+impl FeaturesBody {
+    fn parse(&self) -> Result<Features, ApiError> {
+        let away_message = match nonblank(&self.away_message) {
+            Some(m) => Some(
+                CannedMessage::parse(&m)
+                    .map_err(|e| ApiError::invalid("features.away_message", e.message))?,
+            ),
+            None => None,
+        };
+        let mut required: Vec<domain::LeadField> =
+            self.required_fields.iter().map(|f| (*f).into()).collect();
+        required.sort();
+        required.dedup();
+        Ok(Features {
+            auto_response: self.auto_response,
+            lead_capture: self.lead_capture,
+            scheduling: self.scheduling,
+            working_hours: self
+                .working_hours
+                .as_ref()
+                .map(WorkingHoursBody::parse)
+                .transpose()?,
+            away_message,
+            required_fields: required,
+        })
+    }
+}
+
+impl From<&Features> for FeaturesBody {
+    fn from(f: &Features) -> Self {
+        Self {
+            auto_response: f.auto_response,
+            lead_capture: f.lead_capture,
+            scheduling: f.scheduling,
+            working_hours: f.working_hours.as_ref().map(Into::into),
+            away_message: f.away_message.as_ref().map(|m| m.as_str().to_string()),
+            required_fields: f.required_fields.iter().map(|x| (*x).into()).collect(),
+        }
+    }
+}
+
+/// Human-like typing delay before replies.
+#[derive(Debug, Clone, Object)]
+pub struct PacingBody {
+    /// Fixed part in milliseconds.
+    pub base_ms: u64,
+    /// Added per reply character, in milliseconds.
+    pub per_char_ms: u64,
+    /// Upper bound in milliseconds (≤ 60000).
+    pub max_ms: u64,
+    /// Random variation as a fraction, 0–1.
+    pub jitter: f32,
+}
+
+impl PacingBody {
+    fn parse(&self) -> Result<Pacing, ApiError> {
+        let p = Pacing {
+            base_ms: self.base_ms,
+            per_char_ms: self.per_char_ms,
+            max_ms: self.max_ms,
+            jitter: self.jitter,
+        };
+        p.validate()?;
+        Ok(p)
+    }
+}
+
+impl From<&Pacing> for PacingBody {
+    fn from(p: &Pacing) -> Self {
+        Self {
+            base_ms: p.base_ms,
+            per_char_ms: p.per_char_ms,
+            max_ms: p.max_ms,
+            jitter: p.jitter,
+        }
+    }
+}
+
+/// A bot.
+#[derive(Debug, Clone, Object)]
+pub struct BotBody {
+    /// Identifier.
+    pub id: Uuid,
+    /// Owning workspace.
+    pub workspace_id: Uuid,
+    /// Display name.
+    pub name: String,
+    /// System prompt.
+    pub prompt: String,
+    /// Whether the bot should run.
+    pub enabled: bool,
+    /// What it is doing now.
+    pub status: BotStatus,
+    /// How it connects.
+    pub transport: Transport,
+    /// Its language model.
+    pub llm: Llm,
+    /// Switched-on features.
+    pub features: FeaturesBody,
+    /// Typing delay.
+    pub pacing: PacingBody,
+    /// Sent when the model fails.
+    pub fallback_message: String,
+    /// Whether Cloud API credentials are stored (cloud bots).
+    pub has_cloud_credentials: bool,
+    /// Created at.
+    pub created_at: DateTime<Utc>,
+    /// Last changed at.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl BotBody {
+    /// The API view of a bot.
+    pub fn new(bot: &Bot, has_api_key: bool, has_cloud_credentials: bool) -> Self {
+        Self {
+            id: bot.id.as_uuid(),
+            workspace_id: bot.workspace_id.as_uuid(),
+            name: bot.name.as_str().to_string(),
+            prompt: bot.prompt.as_str().to_string(),
+            enabled: bot.enabled,
+            status: bot.status.into(),
+            transport: (&bot.transport).into(),
+            llm: Llm {
+                provider: bot.llm.provider.into(),
+                base_url: bot.llm.base_url.clone(),
+                model: bot.llm.model.clone(),
+                temperature: bot.llm.temperature,
+                max_tokens: bot.llm.max_tokens,
+                timeout_ms: bot.llm.timeout_ms,
+                has_api_key,
+                label: crate::wiring::LlmRouter::label(&bot.llm),
+            },
+            features: (&bot.features).into(),
+            pacing: (&bot.pacing).into(),
+            fallback_message: bot.fallback_message.as_str().to_string(),
+            has_cloud_credentials,
+            created_at: bot.created_at,
+            updated_at: bot.updated_at,
+        }
+    }
+}
+
+/// A new bot.
+#[derive(Debug, Clone, Object)]
+pub struct CreateBot {
+    /// The workspace; optional when you belong to exactly one.
+    pub workspace_id: Option<Uuid>,
+    /// Display name, 1–80 characters.
+    pub name: String,
+    /// System prompt, 1–20000 characters.
+    pub prompt: String,
+    /// Start it right away (default false).
+    #[oai(default)]
+    pub enabled: bool,
+    /// Transport (default sandbox).
+    pub transport: Option<Transport>,
+    /// Language model (default offline).
+    pub llm: Option<Llm>,
+    /// Features (default: auto-response, lead capture, scheduling; name, email, phone).
+    pub features: Option<FeaturesBody>,
+    /// Typing delay.
+    pub pacing: Option<PacingBody>,
+    /// Fallback message.
+    pub fallback_message: Option<String>,
+}
+
+/// Changes to a bot; absent fields are kept.
+#[derive(Debug, Clone, Default, Object)]
+pub struct UpdateBot {
+    /// Display name.
+    pub name: Option<String>,
+    /// System prompt.
+    pub prompt: Option<String>,
+    /// Whether the bot should run (starts or stops it).
+    pub enabled: Option<bool>,
+    /// Transport (restarts a running bot).
+    pub transport: Option<Transport>,
+    /// Language model.
+    pub llm: Option<Llm>,
+    /// Features (replaced as a whole).
+    pub features: Option<FeaturesBody>,
+    /// Typing delay.
+    pub pacing: Option<PacingBody>,
+    /// Fallback message.
+    pub fallback_message: Option<String>,
+}
+
+/// Applies the common optional settings of a create or update to `bot`.
+pub(crate) fn apply(
+    bot: &mut Bot,
+    name: Option<&str>,
+    prompt: Option<&str>,
+    transport: Option<&Transport>,
+    llm: Option<&Llm>,
+    features: Option<&FeaturesBody>,
+    pacing: Option<&PacingBody>,
+    fallback: Option<&str>,
+) -> Result<(), ApiError> {
+    if let Some(n) = name {
+        bot.name = BotName::parse(n)?;
+    }
+    if let Some(p) = prompt {
+        bot.prompt = Prompt::parse(p)?;
+    }
+    if let Some(t) = transport {
+        bot.transport = t.parse()?;
+    }
+    if let Some(l) = llm {
+        bot.llm = l.parse()?;
+    }
+    if let Some(f) = features {
+        bot.features = f.parse()?;
+    }
+    if let Some(p) = pacing {
+        bot.pacing = p.parse()?;
+    }
+    if let Some(f) = fallback {
+        bot.fallback_message = CannedMessage::parse(f)
+            .map_err(|e| ApiError::invalid("fallback_message", e.message))?;
+    }
+    bot.validate()?;
+    Ok(())
+}
