@@ -88,6 +88,10 @@ pub struct NewInbound {
 
 /// The outcome of [`MessageStore::record_inbound`].
 #[derive(Debug, Clone)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "returned once per inbound message and matched at once; boxing the lead would cost an allocation per message"
+)]
 pub enum InboundOutcome {
     /// A message with the same provider id was already stored for this bot: nothing changed.
     Duplicate,
