@@ -265,8 +265,20 @@ macro_rules! simple_page {
 
 simple_page!(bots, "bots.html", "Bots", "bots", "bots");
 simple_page!(leads, "leads.html", "Leads", "leads", "leads");
-simple_page!(schedules, "schedules.html", "Schedules", "schedules", "schedules");
-simple_page!(insights, "insights.html", "Insights", "insights", "insights");
+simple_page!(
+    schedules,
+    "schedules.html",
+    "Schedules",
+    "schedules",
+    "schedules"
+);
+simple_page!(
+    insights,
+    "insights.html",
+    "Insights",
+    "insights",
+    "insights"
+);
 simple_page!(team, "team.html", "Team", "team", "team");
 
 macro_rules! bot_page {
@@ -294,7 +306,12 @@ macro_rules! bot_page {
     };
 }
 
-bot_page!(bot_settings, "bot_settings.html", "Bot settings", "bot_settings");
+bot_page!(
+    bot_settings,
+    "bot_settings.html",
+    "Bot settings",
+    "bot_settings"
+);
 bot_page!(pairing, "pairing.html", "Pairing", "pairing");
 bot_page!(simulator, "simulator.html", "Chat simulator", "simulator");
 

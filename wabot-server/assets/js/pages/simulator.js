@@ -1,7 +1,7 @@
 // Chat simulator for sandbox bots: type as a customer, watch the bot reply (live over /ws)
 // and the lead fill in.
 
-import { boot, get, post, on, normLead, normMessage, h, $, setPill, botStatusLabel, toast, busy, time, leadStatusLabel, pill, canManage } from '../app.js';
+import { boot, get, post, on, normLead, normMessage, h, $, setPill, botStatusLabel, toast, time, leadStatusLabel, pill, canManage } from '../app.js';
 
 const id = boot.bot_id;
 const chat = $('#chat');
@@ -9,7 +9,8 @@ const form = $('#sim-form');
 const input = $('#sim-text');
 const errEl = $('#sim-error');
 const KEY = `wabot.sim.${id}`;
-let contact = sessionStorage.getItem(KEY) || newContact();
+const resumed = sessionStorage.getItem(KEY);
+let contact = resumed || newContact();
 let leadId = null;
 let bot = null;
 const shown = new Set();
@@ -80,7 +81,19 @@ function renderLead(lead) {
 }
 
 async function loadConversation() {
-  const conv = await get(`/bots/${id}/sandbox/conversation?contact=${encodeURIComponent(contact)}`);
+  let conv;
+  if (leadId) {
+    const [lead, msgs] = await Promise.all([get(`/leads/${leadId}`), get(`/leads/${leadId}/messages?limit=200`)]);
+    conv = { lead, messages: msgs.items };
+  } else if (resumed === contact) {
+    conv = await get(`/bots/${id}/sandbox/conversation?contact=${encodeURIComponent(contact)}`);
+  } else {
+    conv = { lead: null, messages: [] }; // a new customer has no conversation yet
+  }
+  showConversation(conv);
+}
+
+function showConversation(conv) {
   chat.replaceChildren();
   shown.clear();
   if (!conv.messages.length) chat.append(h('p', { class: 'empty-chat', id: 'chat-empty' }, 'Say hello as a customer. The bot answers like it would on WhatsApp, and the lead fills in on the right.'));
@@ -119,40 +132,36 @@ form.addEventListener('submit', async (e) => {
   const text = input.value.trim();
   if (!text) return;
   errEl.hidden = true;
-  await busy($('#sim-send'), async () => {
-    input.value = '';
-    setTyping(true);
-    try {
-      const conv = await post(`/bots/${id}/sandbox/messages`, { contact, text, wait_for_reply: false });
-      conv.messages.forEach(add);
-      if (conv.lead) renderLead(conv.lead);
-    } catch (err) {
-      setTyping(false);
-      input.value = text;
-      errEl.textContent = err.message;
-      errEl.hidden = false;
-    }
-  });
+  input.value = '';
   input.focus();
+  setTyping(true);
+  try {
+    // Waits until the bot has answered (or the conversation is with an agent); the bubbles
+    // themselves arrive live over the WebSocket as they are stored.
+    const conv = await post(`/bots/${id}/sandbox/messages`, { contact, text, wait_for_reply: true });
+    conv.messages.slice().sort((a, b) => a.created_at.localeCompare(b.created_at)).forEach(add);
+    if (conv.lead) renderLead(conv.lead);
+    setTyping(false);
+  } catch (err) {
+    setTyping(false);
+    if (!input.value) input.value = text;
+    errEl.textContent = err.message;
+    errEl.hidden = false;
+  }
 });
 
 $('#new-customer').addEventListener('click', () => {
   contact = newContact();
   leadId = null;
+  renderLead(null);
   $('#sim-contact').textContent = `(${contact})`;
   loadConversation();
   input.focus();
 });
 
-let reloadTimer = null;
 function onMessage(d) {
   const m = normMessage(d.message);
-  if (!m || m.bot_id !== id) return;
-  if (leadId && m.lead_id === leadId) add(m);
-  else if (!leadId) {
-    clearTimeout(reloadTimer);
-    reloadTimer = setTimeout(() => loadConversation().catch(() => {}), 150);
-  }
+  if (m && m.bot_id === id && leadId && m.lead_id === leadId) add(m);
 }
 on('message.received', onMessage);
 on('message.sent', onMessage);
