@@ -293,7 +293,8 @@ impl MembersApi {
     /// Invite a member
     ///
     /// Adds the user with this e-mail (creating the user if needed) with a role no higher than
-    /// the caller's; they sign in with the Google account of that e-mail. Managers and owners.
+    /// the caller's; they sign in with the Google account of that e-mail. Managers and owners,
+    /// signed in (API tokens do not manage members).
     #[oai(
         path = "/workspaces/:workspace_id/members",
         method = "post",
@@ -308,6 +309,7 @@ impl MembersApi {
     ) -> Result<MemberInvited, ApiError> {
         let ws = WorkspaceId(workspace_id.0);
         let mine = auth.principal().require(ws, Role::Manager, "workspace")?;
+        require_user(auth.principal(), "manage members")?;
         let role = Role::from(body.role);
         if role > mine {
             return Err(ApiError::forbidden(format!(
@@ -383,6 +385,7 @@ impl MembersApi {
     ) -> Result<Json<MemberInfo>, ApiError> {
         let ws = WorkspaceId(workspace_id.0);
         auth.principal().require(ws, Role::Owner, "workspace")?;
+        require_user(auth.principal(), "manage members")?;
         let store = &state.store;
         let user = UserId(user_id.0);
         let mut member = store
@@ -423,6 +426,7 @@ impl MembersApi {
     ) -> Result<Deleted, ApiError> {
         let ws = WorkspaceId(workspace_id.0);
         auth.principal().require(ws, Role::Owner, "workspace")?;
+        require_user(auth.principal(), "manage members")?;
         let store = &state.store;
         let user = UserId(user_id.0);
         let member = store

@@ -6,8 +6,12 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WebhookSettings {
-    /// Whether the delivery worker runs (on by default).
+    /// Whether the webhook worker runs at all (on by default). Off: events are not turned into
+    /// deliveries by this server.
     pub enabled: bool,
+    /// Whether this server sends deliveries (on by default). Off: it only enqueues them in the
+    /// outbox, for another replica (or a later start) to send.
+    pub send: bool,
     /// Per-attempt timeout in seconds.
     pub timeout_secs: u64,
     /// Attempts before a delivery is marked `failed`.
@@ -28,6 +32,7 @@ impl Default for WebhookSettings {
     fn default() -> Self {
         Self {
             enabled: true,
+            send: true,
             timeout_secs: 5,
             max_attempts: 8,
             initial_backoff_secs: 30,

@@ -103,8 +103,7 @@ impl Worker {
     }
 
     /// Runs the enqueuer on `bus` and the sender until `shutdown` completes. With
-    /// `enabled = false` the enqueuer still persists deliveries (so nothing is lost) but nothing
-    /// is sent.
+    /// `send = false` the enqueuer still persists deliveries but nothing is sent.
     pub fn spawn(
         self,
         bus: Arc<dyn EventBus>,
@@ -137,7 +136,7 @@ impl Worker {
             let sender = {
                 let worker = worker.clone();
                 async move {
-                    if !worker.settings.enabled {
+                    if !worker.settings.send {
                         return std::future::pending().await;
                     }
                     loop {

@@ -23,7 +23,11 @@ async fn create_webhook(app: &TestServer, session: &str, ws: WorkspaceId, url: &
     resp.json().await.unwrap()
 }
 
-async fn qualified_event(app: &TestServer, ws: WorkspaceId, lead: wabot_core::ids::LeadId) -> DomainEvent {
+async fn qualified_event(
+    app: &TestServer,
+    ws: WorkspaceId,
+    lead: wabot_core::ids::LeadId,
+) -> DomainEvent {
     let lead = app.store().get_lead(lead).await.unwrap().unwrap();
     DomainEvent::LeadQualified {
         workspace_id: ws,
@@ -61,7 +65,11 @@ async fn a_delivery_is_signed_and_verifiable_by_the_receiver() {
 
     let got = receiver.wait_for(1, 10).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(receiver.received().len(), 1, "only the subscribed event of A");
+    assert_eq!(
+        receiver.received().len(),
+        1,
+        "only the subscribed event of A"
+    );
     let r = &got[0];
     assert_eq!(header(r, "x-wabot-event"), "lead.qualified");
     assert_eq!(header(r, "content-type"), "application/json");
@@ -135,11 +143,16 @@ async fn a_failed_attempt_is_retried_with_the_same_delivery_id() {
     let created = create_webhook(&app, &session, p.a, &receiver.url()).await;
     let hook_id: uuid::Uuid = created["webhook"]["id"].as_str().unwrap().parse().unwrap();
 
-    app.state.bus.publish(qualified_event(&app, p.a, s.lead).await);
+    app.state
+        .bus
+        .publish(qualified_event(&app, p.a, s.lead).await);
     let got = receiver.wait_for(3, 15).await;
     let ids: Vec<&str> = got.iter().map(|r| header(r, "x-wabot-delivery")).collect();
     assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
-    assert!(got.iter().all(|r| r.body == got[0].body), "the exact stored body each time");
+    assert!(
+        got.iter().all(|r| r.body == got[0].body),
+        "the exact stored body each time"
+    );
 
     let mut delivered = None;
     for _ in 0..50 {
@@ -165,7 +178,9 @@ async fn a_receiver_that_keeps_failing_ends_failed_after_the_last_attempt() {
     let created = create_webhook(&app, &app.session(&p.owner), p.a, &receiver.url()).await;
     let hook_id: uuid::Uuid = created["webhook"]["id"].as_str().unwrap().parse().unwrap();
 
-    app.state.bus.publish(qualified_event(&app, p.a, s.lead).await);
+    app.state
+        .bus
+        .publish(qualified_event(&app, p.a, s.lead).await);
     receiver.wait_for(2, 15).await;
     let mut state = None;
     for _ in 0..50 {
@@ -195,8 +210,14 @@ async fn webhook_urls_and_events_are_validated() {
         (json!({ "url": "not a url" }), "url"),
         (json!({ "url": "http://127.0.0.1:8080/x" }), "url"),
         (json!({ "url": "http://10.1.2.3/x" }), "url"),
-        (json!({ "url": "https://example.com/x", "events": ["lead.exploded"] }), "events"),
-        (json!({ "url": "https://example.com/x", "secret": "short" }), "secret"),
+        (
+            json!({ "url": "https://example.com/x", "events": ["lead.exploded"] }),
+            "events",
+        ),
+        (
+            json!({ "url": "https://example.com/x", "secret": "short" }),
+            "secret",
+        ),
     ] {
         let resp = client()
             .post(&url)
@@ -229,7 +250,10 @@ async fn webhook_urls_and_events_are_validated() {
         .json()
         .await
         .unwrap();
-    assert!(!listed.to_string().contains("whsec_"), "secrets are not listed");
+    assert!(
+        !listed.to_string().contains("whsec_"),
+        "secrets are not listed"
+    );
     let deleted = client()
         .delete(format!("{url}/{id}"))
         .bearer_auth(&session)
@@ -254,18 +278,29 @@ async fn deliveries_enqueued_before_a_restart_are_sent_by_the_next_server() {
 
     let store = Arc::new(wabot_store::SqliteStore::open(&db).await.unwrap());
     let first = TestServer::start(store, dir.path(), None, |s| {
-        s.webhooks.enabled = false; // persist only: nothing is sent before the "crash"
+        s.webhooks.send = false; // persist only: nothing is sent before the "crash"
     })
     .await;
     let p = people(first.store().as_ref()).await;
     let s = samples(&first.state, p.a, &p.owner).await;
     let created = create_webhook(&first, &first.session(&p.owner), p.a, &receiver.url()).await;
     let hook_id: uuid::Uuid = created["webhook"]["id"].as_str().unwrap().parse().unwrap();
-    first.state.bus.publish(qualified_event(&first, p.a, s.lead).await);
-    first.state.bus.publish(qualified_event(&first, p.a, s.lead).await);
+    first
+        .state
+        .bus
+        .publish(qualified_event(&first, p.a, s.lead).await);
+    first
+        .state
+        .bus
+        .publish(qualified_event(&first, p.a, s.lead).await);
     let mut pending = 0;
     for _ in 0..100 {
-        pending = first.store().list_deliveries(hook_id, 10).await.unwrap().len();
+        pending = first
+            .store()
+            .list_deliveries(hook_id, 10)
+            .await
+            .unwrap()
+            .len();
         if pending == 2 {
             break;
         }
