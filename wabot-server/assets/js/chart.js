@@ -9,11 +9,13 @@ function s(tag, attrs = {}, text) {
   return el;
 }
 
+/** A maximum that splits into 4 round steps (4, 8, 20, 40, 80, 200, …). */
 function niceMax(v) {
-  if (v <= 4) return 4;
-  const p = 10 ** Math.floor(Math.log10(v));
-  const n = v / p;
-  return (n <= 2 ? 2 : n <= 5 ? 5 : 10) * p;
+  const raw = Math.max(1, v / 4);
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const n = raw / p;
+  const step = (n <= 1 ? 1 : n <= 2 ? 2 : n <= 5 ? 5 : 10) * p;
+  return step * 4;
 }
 
 function legend(series) {
@@ -34,7 +36,7 @@ function legend(series) {
  * Renders into `fig` (a <figure>), replacing its content.
  */
 export function barChart(fig, { categories, series, title }) {
-  const W = 720, H = 240, L = 36, R = 8, T = 10, B = 28;
+  const W = 960, H = 260, L = 40, R = 8, T = 10, B = 28;
   const max = niceMax(Math.max(1, ...series.flatMap((x) => x.values)));
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': title });
   svg.append(s('title', {}, title));

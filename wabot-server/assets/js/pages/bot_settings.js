@@ -29,7 +29,7 @@ function fill(b) {
   val('provider').value = b.llm.provider;
   val('model').value = b.llm.model || '';
   val('base_url').value = b.llm.base_url || '';
-  val('temperature').value = b.llm.temperature;
+  val('temperature').value = Math.round(b.llm.temperature * 100) / 100;
   val('max_tokens').value = b.llm.max_tokens;
   val('timeout_ms').value = b.llm.timeout_ms;
   val('api_key').value = '';
@@ -54,7 +54,7 @@ function fill(b) {
   val('base_ms').value = b.pacing.base_ms;
   val('per_char_ms').value = b.pacing.per_char_ms;
   val('max_ms').value = b.pacing.max_ms;
-  val('jitter').value = b.pacing.jitter;
+  val('jitter').value = Math.round(b.pacing.jitter * 100) / 100;
 
   for (const r of $$('input[name="t_kind"]', form)) r.checked = r.value === b.transport.kind;
   val('pairing_phone').value = b.transport.pairing_phone || '';

@@ -39,11 +39,11 @@ function card(entry) {
     h('header', {},
       h('div', { class: 'grow' },
         h('h3', { id: `bot-${bot.id}` }, h('a', { href: `/bots/${bot.id}` }, bot.name)),
-        h('div', { class: 'row tight' }, h('span', { class: 'tag' }, transportLabel(bot.transport.kind)), h('span', { class: 'tag' }, bot.llm.label || bot.llm.provider))),
+        h('div', { class: 'row tight' }, h('span', { class: 'tag' }, transportLabel(bot.transport.kind)), h('span', { class: 'tag', title: bot.llm.label || '' }, bot.llm.provider === 'offline' ? 'Offline model' : (bot.llm.model || 'OpenAI-compatible')))),
       pill(entry.status, botStatusLabel(entry.status))),
     h('p', { class: 'detail' }, statusDetail({ ...entry })),
     h('div', { class: 'bot-nums' },
-      h('div', { class: 'bot-num' }, h('b', { dataset: { k: 'messages' } }, entry.messagesToday == null ? '–' : num(entry.messagesToday)), h('span', {}, 'messages today')),
+      h('div', { class: 'bot-num', title: entry.messagesToday == null ? 'Per-bot message counts are not available from this server yet' : null }, h('b', { dataset: { k: 'messages' } }, entry.messagesToday == null ? '–' : num(entry.messagesToday)), h('span', {}, 'messages today')),
       h('div', { class: 'bot-num' }, h('b', { dataset: { k: 'leads' } }, num(entry.leadsToday)), h('span', {}, 'leads today'))),
     h('footer', {}, actions));
   return el;
@@ -83,7 +83,7 @@ async function load() {
   bots.clear();
   const counts = await Promise.all(list.items.map(leadsToday));
   list.items.forEach((bot, i) => bots.set(bot.id, {
-    bot, status: bot.status, detail: null, leadsToday: counts[i],
+    bot, status: bot.status, detail: null, leadsToday: typeof bot.leads_today === 'number' ? bot.leads_today : counts[i],
     messagesToday: typeof bot.messages_today === 'number' ? bot.messages_today : null,
   }));
   render();
