@@ -422,13 +422,39 @@ impl AuthService {
                 "unknown or revoked API token; create a new one in the dashboard",
             ));
         };
+        // A token never has more rights than its creator has now: a creator who left the
+        // workspace (or was demoted) takes the token down with them.
+        let mut role = found.role;
+        if let Some(creator) = found.created_by {
+            let admin = match self.store.get_user(creator).await? {
+                Some(u) => self.settings.is_admin_email(u.email.as_str()),
+                None => false,
+            };
+            if !admin {
+                let creator_role = self
+                    .store
+                    .list_memberships(creator)
+                    .await?
+                    .into_iter()
+                    .find(|m| m.workspace_id == found.workspace_id)
+                    .map(|m| m.role);
+                match creator_role {
+                    Some(r) => role = role.min(r),
+                    None => {
+                        return Err(ApiError::unauthorized(
+                            "this API token's creator is no longer a member of its workspace",
+                        ));
+                    }
+                }
+            }
+        }
         self.touch(found.id, Utc::now()).await;
         Ok(Principal {
             subject: Subject::Token {
                 token_id: found.id,
                 created_by: found.created_by,
             },
-            memberships: vec![(found.workspace_id, found.role)],
+            memberships: vec![(found.workspace_id, role)],
         })
     }
 

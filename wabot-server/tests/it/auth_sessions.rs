@@ -63,14 +63,26 @@ async fn expired_tampered_foreign_key_and_alg_none_tokens_are_refused_with_401()
     let id = p.owner.id.as_uuid();
     let email = p.owner.email.as_str();
 
-    let good = forge(&claims_for(id, email, 3600), JWT_SECRET.as_bytes(), Algorithm::HS256);
-    let expired = forge(&claims_for(id, email, -120), JWT_SECRET.as_bytes(), Algorithm::HS256);
+    let good = forge(
+        &claims_for(id, email, 3600),
+        JWT_SECRET.as_bytes(),
+        Algorithm::HS256,
+    );
+    let expired = forge(
+        &claims_for(id, email, -120),
+        JWT_SECRET.as_bytes(),
+        Algorithm::HS256,
+    );
     let foreign = forge(
         &claims_for(id, email, 3600),
         b"another-key-another-key-another-key!!",
         Algorithm::HS256,
     );
-    let hs512 = forge(&claims_for(id, email, 3600), JWT_SECRET.as_bytes(), Algorithm::HS512);
+    let hs512 = forge(
+        &claims_for(id, email, 3600),
+        JWT_SECRET.as_bytes(),
+        Algorithm::HS512,
+    );
     let mut tampered = good.clone();
     let last = tampered.pop().unwrap();
     tampered.push(if last == 'A' { 'B' } else { 'A' });
@@ -136,7 +148,10 @@ async fn logout_revokes_the_session_and_clears_the_cookie() {
         .unwrap();
     assert_eq!(out.status(), StatusCode::NO_CONTENT);
     let set = out.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(set.starts_with("wabot_session=;") && set.contains("Max-Age=0"), "{set}");
+    assert!(
+        set.starts_with("wabot_session=;") && set.contains("Max-Age=0"),
+        "{set}"
+    );
 
     let after = client()
         .get(app.url("/auth/me"))
@@ -163,8 +178,14 @@ async fn refresh_issues_a_new_cookie_for_a_valid_session_only() {
     assert_eq!(fresh.status(), StatusCode::OK);
     let set = fresh.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(set.starts_with("wabot_session=ey"), "{set}");
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
-    assert!(!set.contains("Secure"), "plain http has no Secure cookies: {set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    assert!(
+        !set.contains("Secure"),
+        "plain http has no Secure cookies: {set}"
+    );
 
     let anonymous = client()
         .post(app.url("/auth/refresh"))
@@ -183,7 +204,11 @@ async fn https_public_url_makes_cookies_secure() {
     .await;
     let p = people(app.store().as_ref()).await;
     let issued = app.state.auth.issue_session(&p.owner).unwrap();
-    assert!(issued.set_cookie.contains("; Secure"), "{}", issued.set_cookie);
+    assert!(
+        issued.set_cookie.contains("; Secure"),
+        "{}",
+        issued.set_cookie
+    );
 }
 
 #[tokio::test]
@@ -252,7 +277,11 @@ async fn cross_origin_cookie_changes_are_refused_and_bearer_is_exempt() {
         .send()
         .await
         .unwrap();
-    assert_eq!(bearer.status(), StatusCode::CREATED, "bearer requests are exempt");
+    assert_eq!(
+        bearer.status(),
+        StatusCode::CREATED,
+        "bearer requests are exempt"
+    );
 
     let reads = client()
         .get(app.api("/workspaces"))
@@ -261,17 +290,17 @@ async fn cross_origin_cookie_changes_are_refused_and_bearer_is_exempt() {
         .send()
         .await
         .unwrap();
-    assert_eq!(reads.status(), StatusCode::OK, "safe methods are not CSRF-checked");
+    assert_eq!(
+        reads.status(),
+        StatusCode::OK,
+        "safe methods are not CSRF-checked"
+    );
 }
 
 #[tokio::test]
 async fn demo_login_works_on_loopback_in_demo_mode_only() {
     let (app, _dir) = TestServer::memory(None, |s| s.demo.enabled = Some(true)).await;
-    let owner = client()
-        .post(app.url("/auth/demo"))
-        .send()
-        .await
-        .unwrap();
+    let owner = client().post(app.url("/auth/demo")).send().await.unwrap();
     assert_eq!(owner.status(), StatusCode::OK);
     let set = owner.headers()["set-cookie"].to_str().unwrap().to_string();
     let body: Value = owner.json().await.unwrap();
@@ -311,7 +340,11 @@ async fn demo_login_works_on_loopback_in_demo_mode_only() {
         .send()
         .await
         .unwrap();
-    assert_eq!(proxied.status(), StatusCode::FORBIDDEN, "proxied requests are not local");
+    assert_eq!(
+        proxied.status(),
+        StatusCode::FORBIDDEN,
+        "proxied requests are not local"
+    );
 
     let bad_role = client()
         .post(app.url("/auth/demo?as=emperor"))
@@ -321,10 +354,10 @@ async fn demo_login_works_on_loopback_in_demo_mode_only() {
     assert_eq!(bad_role.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     let (prod, _dir2) = TestServer::memory(None, |_| {}).await;
-    let refused = client()
-        .post(prod.url("/auth/demo"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), StatusCode::NOT_FOUND, "no demo login outside demo mode");
+    let refused = client().post(prod.url("/auth/demo")).send().await.unwrap();
+    assert_eq!(
+        refused.status(),
+        StatusCode::NOT_FOUND,
+        "no demo login outside demo mode"
+    );
 }

@@ -108,8 +108,11 @@ async fn authorize(State(s): State<Arc<IdpState>>, Query(q): Query<AuthorizeQuer
     assert_eq!(q.code_challenge_method, "S256");
     assert!(q.scope.contains("openid") && q.scope.contains("email"));
     let Some(identity) = s.next.lock().unwrap().clone() else {
-        return Redirect::to(&format!("{}?error=access_denied&state={}", q.redirect_uri, q.state))
-            .into_response();
+        return Redirect::to(&format!(
+            "{}?error=access_denied&state={}",
+            q.redirect_uri, q.state
+        ))
+        .into_response();
     };
     let code = format!("code-{}", uuid::Uuid::new_v4());
     s.codes.lock().unwrap().insert(
@@ -152,12 +155,18 @@ async fn token(
         "client credentials are sent with HTTP Basic"
     );
     let Some(grant) = s.codes.lock().unwrap().remove(&f.code) else {
-        return (StatusCode::BAD_REQUEST, Json(serde_json::json!({"error": "invalid_grant"})))
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({"error": "invalid_grant"})),
+        )
             .into_response();
     };
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(f.code_verifier.as_bytes()));
     if challenge != grant.challenge {
-        return (StatusCode::BAD_REQUEST, Json(serde_json::json!({"error": "invalid_grant", "error_description": "PKCE"})))
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({"error": "invalid_grant", "error_description": "PKCE"})),
+        )
             .into_response();
     }
     let access = format!("at-{}", uuid::Uuid::new_v4());
@@ -283,7 +292,11 @@ async fn receive(
         body: body.to_vec(),
     });
     let mut script = s.script.lock().unwrap();
-    let status = if script.is_empty() { 200 } else { script.remove(0) };
+    let status = if script.is_empty() {
+        200
+    } else {
+        script.remove(0)
+    };
     StatusCode::from_u16(status).unwrap()
 }
 
@@ -367,7 +380,10 @@ impl TestServer {
     }
 
     /// A server over a fresh in-memory store.
-    pub(crate) async fn memory(idp: Option<&FakeIdp>, configure: impl FnOnce(&mut Settings)) -> (Self, tempfile::TempDir) {
+    pub(crate) async fn memory(
+        idp: Option<&FakeIdp>,
+        configure: impl FnOnce(&mut Settings),
+    ) -> (Self, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let server = Self::start(Arc::new(MemoryStore::new()), dir.path(), idp, configure).await;
         (server, dir)
@@ -462,7 +478,12 @@ pub(crate) async fn member(store: &dyn ServerStore, ws: WorkspaceId, user: &User
 }
 
 /// Stores an API token of `ws` with `role` and returns its secret.
-pub(crate) async fn api_token(store: &dyn ServerStore, ws: WorkspaceId, role: Role, by: &User) -> String {
+pub(crate) async fn api_token(
+    store: &dyn ServerStore,
+    ws: WorkspaceId,
+    role: Role,
+    by: &User,
+) -> String {
     let secret = generate_token();
     store
         .create_api_token(&ApiToken {

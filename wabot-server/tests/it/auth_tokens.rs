@@ -40,7 +40,11 @@ async fn a_created_token_works_as_bearer_is_listed_by_prefix_and_stops_working_w
         .send()
         .await
         .unwrap();
-    assert_eq!(used.status(), StatusCode::OK, "an agent token may list members");
+    assert_eq!(
+        used.status(),
+        StatusCode::OK,
+        "an agent token may list members"
+    );
     let stored = app
         .store()
         .find_api_token(&hash_token(&secret))
@@ -55,7 +59,11 @@ async fn a_created_token_works_as_bearer_is_listed_by_prefix_and_stops_working_w
         .send()
         .await
         .unwrap();
-    assert_eq!(other.status(), StatusCode::NOT_FOUND, "a token sees only its workspace");
+    assert_eq!(
+        other.status(),
+        StatusCode::NOT_FOUND,
+        "a token sees only its workspace"
+    );
 
     let list: Value = client()
         .get(app.api(&format!("/workspaces/{ws}/tokens")))
@@ -73,7 +81,10 @@ async fn a_created_token_works_as_bearer_is_listed_by_prefix_and_stops_working_w
         .find(|t| t["id"] == id.as_str())
         .expect("listed");
     assert_eq!(listed["prefix"], &secret[..10]);
-    assert!(!list.to_string().contains(&secret), "the secret is never listed");
+    assert!(
+        !list.to_string().contains(&secret),
+        "the secret is never listed"
+    );
 
     let revoked = client()
         .delete(app.api(&format!("/workspaces/{ws}/tokens/{id}")))
@@ -122,7 +133,11 @@ async fn tokens_are_limited_to_the_creators_role_and_cannot_mint_tokens() {
         .send()
         .await
         .unwrap();
-    assert_eq!(agent.status(), StatusCode::FORBIDDEN, "agents do not manage tokens");
+    assert_eq!(
+        agent.status(),
+        StatusCode::FORBIDDEN,
+        "agents do not manage tokens"
+    );
 
     let minted = client()
         .post(app.api(&format!("/workspaces/{ws}/tokens")))
@@ -131,7 +146,11 @@ async fn tokens_are_limited_to_the_creators_role_and_cannot_mint_tokens() {
         .send()
         .await
         .unwrap();
-    assert_eq!(minted.status(), StatusCode::FORBIDDEN, "a token cannot mint tokens");
+    assert_eq!(
+        minted.status(),
+        StatusCode::FORBIDDEN,
+        "a token cannot mint tokens"
+    );
 
     let bad_name = client()
         .post(app.api(&format!("/workspaces/{ws}/tokens")))
@@ -178,7 +197,11 @@ async fn members_can_be_invited_changed_and_removed_but_not_the_last_owner() {
         .send()
         .await
         .unwrap();
-    assert_eq!(by_manager.status(), StatusCode::FORBIDDEN, "no granting above one's role");
+    assert_eq!(
+        by_manager.status(),
+        StatusCode::FORBIDDEN,
+        "no granting above one's role"
+    );
 
     let last_owner = client()
         .delete(app.api(&format!("/workspaces/{ws}/members/{}", p.owner.id)))
@@ -234,4 +257,52 @@ async fn members_can_be_invited_changed_and_removed_but_not_the_last_owner() {
         .await
         .unwrap();
     assert_eq!(mine.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_token_loses_its_rights_with_its_creator() {
+    let (app, _dir) = TestServer::memory(None, |_| {}).await;
+    let p = people(app.store().as_ref()).await;
+    let ws = p.a.as_uuid();
+    let webhooks = app.api(&format!("/workspaces/{ws}/webhooks"));
+
+    let before = client()
+        .get(&webhooks)
+        .bearer_auth(&p.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        before.status(),
+        StatusCode::OK,
+        "a manager token lists webhooks"
+    );
+
+    super::auth_support::member(
+        app.store().as_ref(),
+        p.a,
+        &p.manager,
+        wabot_core::domain::Role::Agent,
+    )
+    .await;
+    let demoted = client()
+        .get(&webhooks)
+        .bearer_auth(&p.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        demoted.status(),
+        StatusCode::FORBIDDEN,
+        "capped at the creator's new role"
+    );
+
+    app.store().remove_member(p.a, p.manager.id).await.unwrap();
+    let gone = client()
+        .get(&webhooks)
+        .bearer_auth(&p.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::UNAUTHORIZED);
 }

@@ -4,9 +4,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use wabot_core::domain::Role;
 
-use super::auth_support::{
-    ADMIN_EMAIL, FakeIdp, TestServer, client, member, user, workspace,
-};
+use super::auth_support::{ADMIN_EMAIL, FakeIdp, TestServer, client, member, user, workspace};
 
 /// A browser: keeps cookies by hand (name → value), follows nothing automatically.
 #[derive(Default)]
@@ -50,12 +48,17 @@ impl Browser {
     }
 
     /// Runs the flow up to the callback URL the provider sends the browser to.
-    async fn to_callback(&mut self, app: &TestServer) -> String {
-        let start = self.get(&app.url("/auth/google/login?return_to=/leads")).await;
+    async fn reach_callback(&mut self, app: &TestServer) -> String {
+        let start = self
+            .get(&app.url("/auth/google/login?return_to=/leads"))
+            .await;
         let authorize = Self::location(&start);
         assert!(authorize.contains("code_challenge="), "{authorize}");
         assert!(authorize.contains("nonce="), "{authorize}");
-        assert!(self.cookies.contains_key("wabot_oauth"), "the flow cookie is set");
+        assert!(
+            self.cookies.contains_key("wabot_oauth"),
+            "the flow cookie is set"
+        );
         let at_idp = self.get(&authorize).await;
         Self::location(&at_idp)
     }
@@ -84,11 +87,17 @@ async fn an_invited_member_signs_in_and_lands_where_they_started() {
     idp.sign_in_as("ana@sunny.example.com", true);
 
     let mut browser = Browser::default();
-    let callback = browser.to_callback(&app).await;
-    assert!(callback.starts_with(&app.url("/auth/google/callback?code=")), "{callback}");
+    let callback = browser.reach_callback(&app).await;
+    assert!(
+        callback.starts_with(&app.url("/auth/google/callback?code=")),
+        "{callback}"
+    );
     let landed = browser.finish(&callback).await;
     assert_eq!(landed, "/leads");
-    assert!(!browser.cookies.contains_key("wabot_oauth"), "the flow cookie is cleared");
+    assert!(
+        !browser.cookies.contains_key("wabot_oauth"),
+        "the flow cookie is cleared"
+    );
     let (status, me) = browser.me(&app).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me["user"]["email"], "ana@sunny.example.com");
@@ -107,7 +116,7 @@ async fn the_userinfo_endpoint_is_used_when_there_is_no_id_token() {
     idp.sign_in_as("bo@sunny.example.com", true);
 
     let mut browser = Browser::default();
-    let callback = browser.to_callback(&app).await;
+    let callback = browser.reach_callback(&app).await;
     assert_eq!(browser.finish(&callback).await, "/leads");
     assert_eq!(browser.me(&app).await.0, StatusCode::OK);
 }
@@ -123,7 +132,7 @@ async fn a_state_mismatch_is_refused_without_exchanging_the_code() {
     idp.sign_in_as("ana@sunny.example.com", true);
 
     let mut browser = Browser::default();
-    let callback = browser.to_callback(&app).await;
+    let callback = browser.reach_callback(&app).await;
     let (before, _) = callback.split_once("&state=").unwrap();
     let forged = format!("{before}&state=forged-state");
     assert_eq!(browser.finish(&forged).await, "/login?error=state_mismatch");
@@ -131,7 +140,10 @@ async fn a_state_mismatch_is_refused_without_exchanging_the_code() {
     assert_eq!(browser.me(&app).await.0, StatusCode::UNAUTHORIZED);
 
     let mut no_cookie = Browser::default();
-    assert_eq!(no_cookie.finish(&callback).await, "/login?error=flow_expired");
+    assert_eq!(
+        no_cookie.finish(&callback).await,
+        "/login?error=flow_expired"
+    );
 }
 
 #[tokio::test]
@@ -145,8 +157,11 @@ async fn an_unverified_email_is_refused() {
     idp.sign_in_as("ana@sunny.example.com", false);
 
     let mut browser = Browser::default();
-    let callback = browser.to_callback(&app).await;
-    assert_eq!(browser.finish(&callback).await, "/login?error=email_unverified");
+    let callback = browser.reach_callback(&app).await;
+    assert_eq!(
+        browser.finish(&callback).await,
+        "/login?error=email_unverified"
+    );
     assert_eq!(browser.me(&app).await.0, StatusCode::UNAUTHORIZED);
 }
 
@@ -156,13 +171,13 @@ async fn a_stranger_is_not_invited_unless_open_signup_gives_them_a_workspace() {
     let (app, _dir) = TestServer::memory(Some(&idp), |_| {}).await;
     idp.sign_in_as("stranger@elsewhere.example.com", true);
     let mut browser = Browser::default();
-    let callback = browser.to_callback(&app).await;
+    let callback = browser.reach_callback(&app).await;
     assert_eq!(browser.finish(&callback).await, "/login?error=not_invited");
     assert_eq!(browser.me(&app).await.0, StatusCode::UNAUTHORIZED);
 
     let (open, _dir2) = TestServer::memory(Some(&idp), |s| s.auth.open_signup = true).await;
     let mut browser = Browser::default();
-    let callback = browser.to_callback(&open).await;
+    let callback = browser.reach_callback(&open).await;
     assert_eq!(browser.finish(&callback).await, "/leads");
     let (status, me) = browser.me(&open).await;
     assert_eq!(status, StatusCode::OK);
@@ -179,7 +194,7 @@ async fn a_whitelisted_admin_signs_in_without_any_membership() {
     idp.sign_in_as(ADMIN_EMAIL, true);
 
     let mut browser = Browser::default();
-    let callback = browser.to_callback(&app).await;
+    let callback = browser.reach_callback(&app).await;
     assert_eq!(browser.finish(&callback).await, "/leads");
     let (status, me) = browser.me(&app).await;
     assert_eq!(status, StatusCode::OK);
@@ -187,7 +202,11 @@ async fn a_whitelisted_admin_signs_in_without_any_membership() {
     let members = browser
         .get(&app.api(&format!("/workspaces/{}/members", ws.as_uuid())))
         .await;
-    assert_eq!(members.status(), StatusCode::OK, "admins see every workspace");
+    assert_eq!(
+        members.status(),
+        StatusCode::OK,
+        "admins see every workspace"
+    );
 }
 
 #[tokio::test]
@@ -195,7 +214,7 @@ async fn a_provider_error_and_a_missing_configuration_redirect_with_a_code() {
     let idp = FakeIdp::start().await;
     let (app, _dir) = TestServer::memory(Some(&idp), |_| {}).await;
     let mut browser = Browser::default();
-    let callback = browser.to_callback(&app).await; // nobody configured: access_denied
+    let callback = browser.reach_callback(&app).await; // nobody configured: access_denied
     assert!(callback.contains("error=access_denied"), "{callback}");
     assert_eq!(browser.finish(&callback).await, "/login?error=denied");
 
