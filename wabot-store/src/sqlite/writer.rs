@@ -11,6 +11,9 @@
 //! corrupt file) rolls back the whole batch and every caller in it gets an error: nobody is
 //! ever told "done" before the commit, and nothing half-done is ever committed.
 
+use std::panic::AssertUnwindSafe;
+
+use futures::FutureExt as _;
 use sqlx::{Connection as _, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 use wabot_core::{Error, Result};
@@ -106,7 +109,7 @@ impl Writer {
 
 fn stopped() -> Error {
     Error::storage(
-        "the SQLite writer task has stopped (its runtime shut down or it panicked); reopen the store",
+        "the SQLite writer task has stopped (its runtime shut down); reopen the store",
         false,
     )
 }
@@ -137,9 +140,21 @@ async fn commit_batch(conn: &mut SqliteConnection, batch: &mut [Box<dyn Job>]) -
         .await
         .map_err(|e| db_error("beginning a write transaction", e))?;
     for job in batch.iter_mut() {
-        if job.run(&mut tx).await {
-            let _ = tx.rollback().await;
-            return Err(Error::storage("a write in the batch failed", true));
+        // A panicking job (a bug) must not take the writer, and with it every later write,
+        // down: its batch is rolled back and the writer goes on.
+        match AssertUnwindSafe(job.run(&mut tx)).catch_unwind().await {
+            Ok(false) => {}
+            Ok(true) => {
+                let _ = tx.rollback().await;
+                return Err(Error::storage("a write in the batch failed", true));
+            }
+            Err(_) => {
+                let _ = tx.rollback().await;
+                return Err(Error::storage(
+                    "a write in the batch panicked (a bug; see the log)",
+                    false,
+                ));
+            }
         }
     }
     tx.commit()
