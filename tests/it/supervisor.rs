@@ -166,3 +166,69 @@ async fn a_misconfigured_transport_fails_once_with_the_reason() {
     };
     assert!(detail.unwrap().contains("cloud"));
 }
+
+/// A sandbox whose network acks each message before the send call returns, as fast networks do.
+struct EagerAcks(Arc<wabot::core::memory::SandboxTransport>);
+
+#[async_trait]
+impl MessagingTransport for EagerAcks {
+    async fn run(&self, events: EventSink) -> Result<(), TransportError> {
+        self.0.run(events).await
+    }
+    async fn send_text(&self, to: &ContactId, body: &str) -> Result<SentMessage, TransportError> {
+        let sent = self.0.send_text(to, body).await?;
+        self.0
+            .ack(
+                &sent.provider_message_id,
+                wabot::core::domain::DeliveryStatus::Delivered,
+            )
+            .await?;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        Ok(sent)
+    }
+    async fn stop(&self) {
+        self.0.stop().await
+    }
+}
+
+struct EagerFactory(Arc<SandboxHub>);
+
+impl TransportFactory for EagerFactory {
+    fn create(&self, bot: &Bot) -> Result<Arc<dyn MessagingTransport>, TransportError> {
+        Ok(Arc::new(EagerAcks(self.0.session(bot.id))))
+    }
+}
+
+#[tokio::test]
+async fn an_ack_that_arrives_before_the_send_is_recorded_is_not_lost() {
+    let h = Harness::new().await;
+    let supervisor = Supervisor::new(
+        h.engine.clone(),
+        Arc::new(EagerFactory(h.hub.clone())),
+        fast_backoff(),
+    );
+    let mut events = h.bus.subscribe();
+    supervisor.start_bot(h.bot.clone()).await;
+    wait_for(&mut events, |e| {
+        matches!(
+            e,
+            DomainEvent::BotStatus {
+                status: BotStatus::Ready,
+                ..
+            }
+        )
+    })
+    .await;
+    let ana = contact("34612345678@c.us");
+
+    h.say(&ana, "hello").await;
+    wait_for(&mut events, |e| matches!(e, DomainEvent::Delivery { .. })).await;
+
+    let lead = h.store.find_lead(h.bot.id, &ana).await.unwrap().unwrap();
+    let messages = h.store.recent_messages(lead.id, 10).await.unwrap();
+    assert_eq!(
+        messages.last().unwrap().delivery,
+        wabot::core::domain::DeliveryStatus::Delivered
+    );
+    supervisor.shutdown().await;
+}

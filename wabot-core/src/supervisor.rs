@@ -345,20 +345,12 @@ impl Supervisor {
             TransportEvent::Ack {
                 provider_message_id,
                 status,
-            } => match deps
-                .store
-                .apply_ack(bot.id, &provider_message_id, status)
-                .await
-            {
-                Ok(Some(message)) => deps.bus.publish(DomainEvent::Delivery {
-                    workspace_id: ws,
-                    bot_id: bot.id,
-                    message_id: message.id,
-                    status: message.delivery,
-                }),
-                Ok(None) => {}
-                Err(e) => tracing::warn!(bot = %bot.id, "could not store ack: {e}"),
-            },
+            } => {
+                self.inner
+                    .engine
+                    .apply_ack(bot, &provider_message_id, status)
+                    .await;
+            }
             TransportEvent::Disconnected { reason } => {
                 let status = match reason {
                     DisconnectReason::Logout => BotStatus::Qr,

@@ -25,10 +25,10 @@ pub use registry::TransportRegistry;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::{
-    domain::{Bot, ContactId},
+    domain::{Bot, ContactId, DeliveryStatus},
     error::Result,
     ids::BotId,
-    ports::{Clock, EventBus, InboundMessage, LlmFactory, Store},
+    ports::{Clock, DomainEvent, EventBus, InboundMessage, LlmFactory, Store},
 };
 
 /// Tunables of the engine.
@@ -74,6 +74,9 @@ pub struct EngineDeps {
 }
 
 type ChatKey = (BotId, ContactId);
+
+/// Acks for not-yet-recorded messages kept at most (a safety bound; normally a handful).
+const MAX_EARLY_ACKS: usize = 10_000;
 type Job = (InboundMessage, Option<oneshot::Sender<Result<Outcome>>>);
 
 pub(crate) struct Inner {
@@ -83,6 +86,7 @@ pub(crate) struct Inner {
     chats: Mutex<HashMap<ChatKey, mpsc::UnboundedSender<Job>>>,
     in_flight: AtomicUsize,
     idle: Notify,
+    early_acks: Mutex<HashMap<(BotId, String), DeliveryStatus>>,
 }
 
 /// The conversation engine. Cheap to clone; clones share state.
@@ -102,6 +106,7 @@ impl Engine {
                 chats: Mutex::new(HashMap::new()),
                 in_flight: AtomicUsize::new(0),
                 idle: Notify::new(),
+                early_acks: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -234,6 +239,83 @@ impl Engine {
             }
             if self.inner.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
                 self.inner.idle.notify_waiters();
+            }
+        }
+    }
+
+    /// Records a delivery ack from the network and announces it.
+    ///
+    /// Networks can ack a message before the engine has stored its provider id (the send call
+    /// returns after the ack event is already queued). Such an ack is kept briefly and applied
+    /// as soon as the send is recorded, so no tick is lost.
+    pub async fn apply_ack(&self, bot: &Bot, provider_message_id: &str, status: DeliveryStatus) {
+        if self.store_ack(bot, provider_message_id, status).await {
+            return;
+        }
+        {
+            let mut early = self
+                .inner
+                .early_acks
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if early.len() >= MAX_EARLY_ACKS {
+                tracing::warn!("{MAX_EARLY_ACKS} acks for unknown messages pending; dropping them");
+                early.clear();
+            }
+            let entry = early
+                .entry((bot.id, provider_message_id.to_string()))
+                .or_insert(status);
+            if entry.advances_to(status) {
+                *entry = status;
+            }
+        }
+        // The send may have been recorded between the first try and the buffering.
+        if self.store_ack(bot, provider_message_id, status).await {
+            self.take_early_ack(bot.id, provider_message_id);
+        }
+    }
+
+    /// Applies a buffered early ack of a message whose send was just recorded.
+    pub(crate) async fn flush_early_ack(&self, bot: &Bot, provider_message_id: &str) {
+        if let Some(status) = self.take_early_ack(bot.id, provider_message_id) {
+            self.store_ack(bot, provider_message_id, status).await;
+        }
+    }
+
+    fn take_early_ack(&self, bot: BotId, provider_message_id: &str) -> Option<DeliveryStatus> {
+        self.inner
+            .early_acks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&(bot, provider_message_id.to_string()))
+    }
+
+    /// Stores an ack; returns whether the message was found and advanced.
+    async fn store_ack(
+        &self,
+        bot: &Bot,
+        provider_message_id: &str,
+        status: DeliveryStatus,
+    ) -> bool {
+        let deps = &self.inner.deps;
+        match deps
+            .store
+            .apply_ack(bot.id, provider_message_id, status)
+            .await
+        {
+            Ok(Some(message)) => {
+                deps.bus.publish(DomainEvent::Delivery {
+                    workspace_id: bot.workspace_id,
+                    bot_id: bot.id,
+                    message_id: message.id,
+                    status: message.delivery,
+                });
+                true
+            }
+            Ok(None) => false,
+            Err(e) => {
+                tracing::warn!(bot = %bot.id, "could not store ack: {e}");
+                false
             }
         }
     }

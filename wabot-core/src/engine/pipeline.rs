@@ -366,6 +366,9 @@ impl Engine {
             workspace_id: bot.workspace_id,
             message: message.clone(),
         });
+        if let Some(pid) = &message.provider_message_id {
+            self.flush_early_ack(bot, pid).await;
+        }
         result.map_err(Error::Transport)?;
         Ok(message)
     }
