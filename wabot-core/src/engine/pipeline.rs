@@ -96,13 +96,12 @@ impl Engine {
                 lead: lead.clone(),
             });
         }
-        if let Some(transport) = deps.transports.get(bot_id) {
-            if let Err(e) = transport
+        if let Some(transport) = deps.transports.get(bot_id)
+            && let Err(e) = transport
                 .mark_read(&lead.contact, &inbound.provider_message_id)
                 .await
-            {
-                tracing::debug!(bot = %bot_id, "mark read failed: {e}");
-            }
+        {
+            tracing::debug!(bot = %bot_id, "mark read failed: {e}");
         }
         if inbound.kind != InboundKind::Text {
             return Ok(Outcome::StoredOnly);
@@ -133,27 +132,27 @@ impl Engine {
         }
 
         // 3. Working hours.
-        if let Some(hours) = &bot.features.working_hours {
-            if !hours.is_open(now) {
-                let today = hours.local_date(now);
-                let mut away_sent = false;
-                if let Some(away) = &bot.features.away_message {
-                    if lead.away_sent_on != Some(today) {
-                        lead.away_sent_on = Some(today);
-                        // Persist the "sent today" mark before sending: a crash after sending
-                        // must not send it twice.
-                        self.save_lead(&bot, &mut lead, now, true).await?;
-                        changed = false;
-                        self.send_reply(&bot, &lead, away.as_str(), Sender::Bot)
-                            .await?;
-                        away_sent = true;
-                    }
-                }
-                if changed {
-                    self.save_lead(&bot, &mut lead, now, true).await?;
-                }
-                return Ok(Outcome::OutsideHours { away_sent });
+        if let Some(hours) = &bot.features.working_hours
+            && !hours.is_open(now)
+        {
+            let today = hours.local_date(now);
+            let mut away_sent = false;
+            if let Some(away) = &bot.features.away_message
+                && lead.away_sent_on != Some(today)
+            {
+                lead.away_sent_on = Some(today);
+                // Persist the "sent today" mark before sending: a crash after sending
+                // must not send it twice.
+                self.save_lead(&bot, &mut lead, now, true).await?;
+                changed = false;
+                self.send_reply(&bot, &lead, away.as_str(), Sender::Bot)
+                    .await?;
+                away_sent = true;
             }
+            if changed {
+                self.save_lead(&bot, &mut lead, now, true).await?;
+            }
+            return Ok(Outcome::OutsideHours { away_sent });
         }
         if changed {
             self.save_lead(&bot, &mut lead, now, false).await?;
