@@ -304,6 +304,13 @@ impl Driver<'_> {
             StateClass::Unpaired if self.ready => Step::End(Err(WebError::LoggedOut)),
             StateClass::Unpaired | StateClass::Transitional => Step::Continue,
             StateClass::Connected => {
+                if !self.authenticated {
+                    // Paired (or restored); the session still syncs until `hasSynced`.
+                    self.authenticated = true;
+                    if !self.emit(TransportEvent::Authenticated).await {
+                        return Step::End(Ok(()));
+                    }
+                }
                 if self.lost {
                     self.lost = false;
                     self.transport.set_page_ready(true, self.account.clone());
@@ -374,6 +381,7 @@ impl Driver<'_> {
             ))),
             Err(_) => None,
         };
+        tracing::debug!(bot = %self.transport.bot(), outcome = ?outcome, "WhatsApp Web session ending");
         if let Some(reason) = reason {
             let _ = self.emit(TransportEvent::Disconnected { reason }).await;
         }

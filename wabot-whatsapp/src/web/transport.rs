@@ -58,13 +58,16 @@ pub struct WebTransport {
 }
 
 impl WebTransport {
-    /// A transport for `bot` (not running yet). With `pairing_phone`, login uses a pairing
-    /// code for that number instead of a QR code.
+    /// A transport for `bot` (not running yet). With `pairing_phone` (international format,
+    /// any punctuation), login uses a pairing code for that number instead of a QR code.
     pub fn new(bot: BotId, config: Arc<WebConfig>, pairing_phone: Option<String>) -> Self {
         Self {
             bot,
             config,
-            pairing_phone: pairing_phone.filter(|p| !p.trim().is_empty()),
+            // WhatsApp wants the number as digits only, with the country code.
+            pairing_phone: pairing_phone
+                .map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>())
+                .filter(|p| !p.is_empty()),
             live: Mutex::new(Live::default()),
             stop: Notify::new(),
             last_error: Mutex::new(None),

@@ -95,6 +95,17 @@ impl Phone {
             .await;
     }
 
+    /// Crashes the WhatsApp Web tab's renderer (`Page.crash`), as an out-of-memory kill would.
+    pub(crate) async fn crash_tab(&mut self) {
+        let page = self.page().await;
+        let _ = tokio::time::timeout(
+            // A crashed tab never answers.
+            Duration::from_millis(500),
+            page.execute(chromiumoxide::cdp::browser_protocol::page::CrashParams::default()),
+        )
+        .await;
+    }
+
     /// The phone scans the QR code.
     pub(crate) async fn scan(&mut self) {
         let scanned = self.eval("window.__fake.scan()").await;

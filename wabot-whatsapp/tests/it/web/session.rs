@@ -104,7 +104,7 @@ async fn a_pairing_phone_gets_a_pairing_code_instead_of_a_qr() {
     let t = Arc::new(WebTransport::new(
         wabot_core::ids::BotId::new(),
         Arc::new(sandbox.config(&FakeWhatsApp::new())),
-        Some("34600000000".into()),
+        Some("+34 600 000 000".into()),
     ));
 
     let (mut events, run) = start(&t);
@@ -305,6 +305,32 @@ async fn a_conflict_is_reported_and_ends_the_session() {
     let err = ended(run).await.unwrap_err();
     assert!(matches!(err, TransportError::NotConnected(_)), "{err:?}");
     assert!(t.browser_pid().is_none());
+}
+
+#[tokio::test]
+async fn a_crashed_tab_ends_the_session_as_a_crash() {
+    let sandbox = Sandbox::new().await;
+    let t = transport(sandbox.config(&FakeWhatsApp::new()));
+    let (mut events, run, mut phone) = paired(&t).await;
+
+    phone.crash_tab().await;
+    let (event, _) = until(&mut events, |e| {
+        matches!(e, TransportEvent::Disconnected { .. })
+    })
+    .await;
+
+    assert!(
+        matches!(
+            event,
+            TransportEvent::Disconnected {
+                reason: DisconnectReason::Crash(_)
+            }
+        ),
+        "{event:?}"
+    );
+    let err = ended(run).await.unwrap_err();
+    assert!(err.is_transient(), "{err:?}");
+    assert!(matches!(t.last_error(), Some(WebError::BrowserCrashed(_))));
 }
 
 #[tokio::test]
