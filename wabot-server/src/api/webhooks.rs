@@ -2,8 +2,6 @@
 //!
 //! Deliveries are signed; see [`crate::webhooks::signing`] for how a receiver verifies them.
 
-use std::net::IpAddr;
-
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{
@@ -22,7 +20,7 @@ use crate::{
     auth::ApiAuth,
     error::ApiError,
     state::AppState,
-    webhooks::{WEBHOOK_EVENTS, generate_secret, seal_secret},
+    webhooks::{WEBHOOK_EVENTS, generate_secret, guard::is_internal_host, seal_secret},
 };
 
 /// The webhook operations.
@@ -135,15 +133,10 @@ fn check_url(raw: &str, allow_private: bool) -> Result<String, ApiError> {
     if raw.len() > 2000 {
         return Err(ApiError::invalid("url", "must be at most 2000 characters"));
     }
-    let private = match url.host() {
-        None => return Err(ApiError::invalid("url", "must have a host")),
-        Some(url::Host::Domain(d)) => {
-            let d = d.to_ascii_lowercase();
-            d == "localhost" || d.ends_with(".localhost") || d.ends_with(".internal")
-        }
-        Some(url::Host::Ipv4(ip)) => is_private(IpAddr::V4(ip)),
-        Some(url::Host::Ipv6(ip)) => is_private(IpAddr::V6(ip)),
+    let Some(host) = url.host() else {
+        return Err(ApiError::invalid("url", "must have a host"));
     };
+    let private = is_internal_host(&host);
     if private && !allow_private {
         return Err(ApiError::invalid(
             "url",
@@ -151,28 +144,6 @@ fn check_url(raw: &str, allow_private: bool) -> Result<String, ApiError> {
         ));
     }
     Ok(url.to_string())
-}
-
-fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64
-        }
-        IpAddr::V6(v6) => {
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| is_private(IpAddr::V4(v4)))
-        }
-    }
 }
 
 #[OpenApi(tag = "AccessTags::Webhooks")]

@@ -30,6 +30,7 @@ use wabot_core::{
 
 use super::{
     WebhookSettings,
+    guard::{PublicOnly, is_internal_host},
     secret::open_secret,
     signing::{DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign},
 };
@@ -52,11 +53,10 @@ pub fn spawn_worker(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> JoinHandle<()> {
-    let worker = Worker::new(
-        state.store.clone(),
-        state.crypto.clone(),
-        state.settings.webhooks.clone(),
-    );
+    let mut settings = state.settings.webhooks.clone();
+    // Demo mode allows local receivers, as the API does when creating webhooks.
+    settings.allow_private_targets |= state.settings.demo_enabled();
+    let worker = Worker::new(state.store.clone(), state.crypto.clone(), settings);
     worker.spawn(state.bus.clone(), shutdown)
 }
 
@@ -85,7 +85,11 @@ impl Worker {
         crypto: Arc<Crypto>,
         settings: WebhookSettings,
     ) -> Self {
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder();
+        if !settings.allow_private_targets {
+            http = http.dns_resolver(Arc::new(PublicOnly));
+        }
+        let http = http
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(settings.timeout_secs.max(1)))
             .connect_timeout(Duration::from_secs(settings.timeout_secs.max(1)))
@@ -285,6 +289,15 @@ impl Worker {
         hook: &Webhook,
         d: &WebhookDelivery,
     ) -> Result<u16, (Option<u16>, String, bool)> {
+        if !self.settings.allow_private_targets
+            && url::Url::parse(&hook.url)
+                .ok()
+                .as_ref()
+                .and_then(url::Url::host)
+                .is_none_or(|h| is_internal_host(&h))
+        {
+            return Err((None, "the URL points into an internal network".into(), true));
+        }
         let secret = open_secret(&self.crypto, hook.id, &hook.secret_ciphertext).map_err(|e| {
             (
                 None,

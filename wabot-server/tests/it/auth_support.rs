@@ -371,6 +371,15 @@ impl TestServer {
         let state = app.state().clone();
         let stop = app.stop_handle();
         let task = tokio::spawn(app.run_until_stopped());
+        // Serving means the background workers (webhooks, bus observers) are subscribed.
+        for _ in 0..200 {
+            if let Ok(r) = client().get(format!("{base}/healthz")).send().await
+                && r.status().is_success()
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
         Self {
             base,
             state,

@@ -329,3 +329,47 @@ async fn deliveries_enqueued_before_a_restart_are_sent_by_the_next_server() {
     }
     second.stop().await;
 }
+
+#[tokio::test]
+async fn a_webhook_pointing_into_the_internal_network_is_never_called() {
+    let receiver = Receiver::start().await;
+    let (app, _dir) = TestServer::memory(None, |s| s.webhooks.allow_private_targets = false).await;
+    let p = people(app.store().as_ref()).await;
+    let s = samples(&app.state, p.a, &p.owner).await;
+    // Stored directly, as if created while private targets were allowed.
+    let id = uuid::Uuid::now_v7();
+    app.store()
+        .create_webhook(&wabot_core::domain::Webhook {
+            id,
+            workspace_id: p.a,
+            url: receiver.url(),
+            events: vec!["lead.qualified".into()],
+            secret_ciphertext: wabot_server::webhooks::seal_secret(&app.state.crypto, id, SECRET),
+            created_at: chrono::Utc::now(),
+        })
+        .await
+        .unwrap();
+    app.state
+        .bus
+        .publish(qualified_event(&app, p.a, s.lead).await);
+    let mut finished = None;
+    for _ in 0..100 {
+        let d = app.store().list_deliveries(id, 10).await.unwrap();
+        if d.first()
+            .is_some_and(|d| d.state != wabot_core::domain::DeliveryState::Pending)
+        {
+            finished = Some(d[0].clone());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let d = finished.unwrap_or_else(|| {
+        panic!(
+            "the delivery is finished: {:?}",
+            futures::executor::block_on(app.store().list_deliveries(id, 10))
+        )
+    });
+    assert_eq!(d.state, wabot_core::domain::DeliveryState::Failed);
+    assert!(d.last_error.unwrap().contains("internal"));
+    assert!(receiver.received().is_empty());
+}
