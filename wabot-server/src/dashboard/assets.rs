@@ -121,4 +121,23 @@ mod tests {
         assert_eq!(table().len(), FILES.len());
         assert!(table().values().all(|a| !a.body.is_empty()));
     }
+
+    #[test]
+    fn every_page_script_is_embedded() {
+        for page in [
+            "login",
+            "bots",
+            "bot_settings",
+            "pairing",
+            "simulator",
+            "leads",
+            "conversation",
+            "schedules",
+            "insights",
+            "team",
+        ] {
+            let path = format!("js/pages/{page}.js");
+            assert!(table().contains_key(path.as_str()), "{path}");
+        }
+    }
 }

@@ -61,6 +61,9 @@ function fill(b) {
   val('chromium_path').value = b.transport.chromium_path || '';
   val('phone_number_id').value = b.transport.phone_number_id || '';
   val('graph_base_url').value = b.transport.graph_base_url || '';
+  for (const n of ['access_token', 'app_secret', 'verify_token']) val(n).value = '';
+  $('#cloud-state').textContent = b.has_cloud_credentials ? 'stored' : 'none stored';
+  $('#cloud-webhook').textContent = `${location.origin}/webhooks/cloud/${b.id}`;
   transportFields();
   form.setAttribute('aria-busy', 'false');
   if (!canManage()) for (const el of form.elements) el.disabled = true;
@@ -153,6 +156,12 @@ form.addEventListener('submit', async (e) => {
       if (key) {
         try { await put(`/bots/${id}/llm-key`, { api_key: key }); saved = await get(`/bots/${id}`); }
         catch (err) { err.field = err.field || 'api_key'; throw err; }
+      }
+      const creds = ['access_token', 'app_secret', 'verify_token'].map((n) => val(n).value.trim());
+      if (b.transport.kind === 'cloud' && creds.some(Boolean)) {
+        if (!creds.every(Boolean)) throw Object.assign(new Error('Fill all three Cloud API credentials to replace them.'), { field: 'access_token' });
+        await put(`/bots/${id}/cloud-credentials`, { access_token: creds[0], app_secret: creds[1], verify_token: creds[2] });
+        saved = await get(`/bots/${id}`);
       }
       fill(saved);
       $('#saved-at').textContent = `Saved at ${new Date().toLocaleTimeString()}`;

@@ -43,7 +43,9 @@ async function loadWebhooks() {
   const list = await get(`${base}/webhooks`);
   $('#webhooks tbody').replaceChildren(...(list.length ? list.map((w) => h('tr', {},
     h('td', {}, h('code', {}, w.url)), h('td', {}, w.events.length ? w.events.join(', ') : 'all events'), h('td', {}, dateTime(w.created_at)),
-    h('td', { class: 'num' }, h('button', { type: 'button', class: 'btn small danger', dataset: { unhook: w.id } }, 'Delete'))))
+    h('td', { class: 'num' }, h('div', { class: 'row tight end' },
+      h('button', { type: 'button', class: 'btn small', dataset: { deliveries: w.id } }, 'Deliveries'),
+      h('button', { type: 'button', class: 'btn small danger', dataset: { unhook: w.id } }, 'Delete')))))
     : [h('tr', {}, h('td', { colspan: 4, class: 'empty' }, empty('No webhooks', 'Get lead.qualified and other events POSTed to your server, signed with HMAC-SHA256.')))]));
 }
 
@@ -53,6 +55,23 @@ document.addEventListener('change', async (e) => {
   const body = el.dataset.k === 'role' ? { role: el.value } : { receives_leads: el.checked };
   try { await patch(`${base}/members/${el.dataset.member}`, body); toast('Member updated', { kind: 'success', timeout: 2500 }); }
   catch (err) { toast('Could not update the member', { body: err.message, kind: 'error' }); loadMembers(); }
+});
+
+const STATE = { delivered: 'ready', pending: 'starting', failed: 'failed', dead: 'failed' };
+document.addEventListener('click', async (e) => {
+  const d = e.target.closest('[data-deliveries]');
+  if (!d) return;
+  const dlg = $('#deliveries-dialog');
+  const tbody = $('#deliveries tbody');
+  tbody.replaceChildren();
+  openDialog(dlg);
+  try {
+    const list = await get(`${base}/webhooks/${d.dataset.deliveries}/deliveries`);
+    tbody.replaceChildren(...(list.length ? list.map((x) => h('tr', {},
+      h('td', {}, x.event), h('td', {}, pill(STATE[x.state] || 'plain', x.state)), h('td', { class: 'num' }, String(x.attempts)),
+      h('td', {}, x.last_status ? `HTTP ${x.last_status}` : (x.last_error || '—')), h('td', {}, dateTime(x.created_at))))
+      : [h('tr', {}, h('td', { colspan: 5, class: 'empty' }, empty('No deliveries yet', 'Events are delivered as they happen.')))]));
+  } catch (err) { toast('Could not load deliveries', { body: err.message, kind: 'error' }); }
 });
 
 document.addEventListener('click', async (e) => {
