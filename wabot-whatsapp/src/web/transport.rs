@@ -305,3 +305,62 @@ impl TransportFactory for WebTransportFactory {
         Ok(transport)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use wabot_core::{
+        domain::{BotName, Prompt},
+        ids::WorkspaceId,
+    };
+
+    use super::*;
+
+    fn bot(transport: TransportConfig) -> Bot {
+        let mut bot = Bot::new(
+            WorkspaceId::new(),
+            BotName::parse("Acme").unwrap(),
+            Prompt::parse("Be helpful.").unwrap(),
+            chrono::Utc::now(),
+        );
+        bot.transport = transport;
+        bot
+    }
+
+    #[test]
+    fn the_factory_refuses_bots_that_are_not_web() {
+        let factory = WebTransportFactory::new(WebConfig::new("/tmp/profiles"));
+        let err = factory
+            .create(&bot(TransportConfig::Sandbox))
+            .err()
+            .expect("an error");
+        assert!(
+            matches!(err, TransportError::Config(ref m) if m.contains("`sandbox`")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_factory_applies_the_bots_own_settings() {
+        let factory = WebTransportFactory::new(WebConfig::new("/tmp/profiles"));
+        let bot = bot(TransportConfig::Web {
+            chromium_path: Some("/opt/chrome/chrome".into()),
+            pairing_phone: Some("+34 600-000-000".into()),
+        });
+        factory.create(&bot).unwrap();
+        let session = factory.session(bot.id).unwrap();
+        assert_eq!(
+            session.config().chromium_path,
+            PathBuf::from("/opt/chrome/chrome")
+        );
+        assert_eq!(session.pairing_phone().as_deref(), Some("34600000000"));
+        assert_eq!(
+            session.profile_dir(),
+            PathBuf::from("/tmp/profiles").join(bot.id.to_string())
+        );
+        assert!(!session.is_ready());
+        assert_eq!(
+            factory.config().chromium_path,
+            PathBuf::from("/usr/bin/chromium")
+        );
+    }
+}
