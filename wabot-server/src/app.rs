@@ -242,9 +242,7 @@ impl Application {
         } = self;
         let settings = state.settings.clone();
 
-        let mut background = Vec::new();
-        background.push(state.ws.forward(state.bus.as_ref()));
-        background.push(spawn_observer(&state));
+        let background = vec![state.ws.forward(state.bus.as_ref()), spawn_observer(&state)];
         let webhook_worker = if settings.webhooks.enabled {
             let mut stop = state.shutdown.clone();
             Some(crate::webhooks::spawn_worker(state.clone(), async move {

@@ -291,7 +291,9 @@ impl Settings {
             let Some(rest) = name.strip_prefix("WABOT_") else {
                 continue;
             };
-            if name == MASTER_KEY_ENV || rest.is_empty() {
+            // `WABOT_MASTER_KEY` is read below, `WABOT_CONFIG` names the file; only
+            // `WABOT_SECTION__KEY` variables are settings.
+            if name == MASTER_KEY_ENV || !rest.contains("__") {
                 continue;
             }
             let key = rest.to_lowercase().replace("__", ".");

@@ -226,6 +226,18 @@ impl Metrics {
     }
 }
 
+/// Records one HTTP request.
+pub fn record_http(method: &str, route: String, status: String, elapsed: std::time::Duration) {
+    metrics::counter!(
+        HTTP_REQUESTS,
+        "method" => method.to_string(),
+        "route" => route.clone(),
+        "status" => status
+    )
+    .increment(1);
+    metrics::histogram!(HTTP_DURATION, "route" => route).record(elapsed.as_secs_f64());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,16 +256,4 @@ mod tests {
         assert_eq!(s.p99_ms, 99.0);
         assert_eq!(m.latency_summary(WorkspaceId::new()).samples, 0);
     }
-}
-
-/// Records one HTTP request.
-pub fn record_http(method: &str, route: String, status: String, elapsed: std::time::Duration) {
-    metrics::counter!(
-        HTTP_REQUESTS,
-        "method" => method.to_string(),
-        "route" => route.clone(),
-        "status" => status
-    )
-    .increment(1);
-    metrics::histogram!(HTTP_DURATION, "route" => route).record(elapsed.as_secs_f64());
 }

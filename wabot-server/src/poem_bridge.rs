@@ -20,7 +20,7 @@ use axum::{
     response::Response,
 };
 use futures::TryStreamExt;
-use poem::{Endpoint, IntoResponse as _, endpoint::BoxEndpoint};
+use poem::{Endpoint, endpoint::BoxEndpoint};
 
 /// A tower service calling a shared poem endpoint.
 #[derive(Clone)]

@@ -212,8 +212,10 @@ pub struct LlmRouter {
     secrets: Arc<SecretCache>,
     metrics: Metrics,
     offline: Arc<dyn LlmClient>,
-    cache: Mutex<HashMap<BotId, (LlmSettings, Arc<dyn LlmClient>)>>,
+    cache: Mutex<ClientCache>,
 }
+
+type ClientCache = HashMap<BotId, (LlmSettings, Arc<dyn LlmClient>)>;
 
 impl LlmRouter {
     /// A router using `secrets` for keys and reporting to `metrics`.

@@ -13,9 +13,10 @@ use crate::error::ApiError;
 
 /// How a bot connects to WhatsApp.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Transport {
-    /// `sandbox`, `web` or `cloud`.
-    pub kind: TransportKind,
+    // `sandbox`, `web` or `cloud`.
+    pub(crate) kind: TransportKind,
     /// `web`: the Chromium executable (default: the server's).
     pub chromium_path: Option<String>,
     /// `web`: pair with a pairing code sent to this phone instead of a QR code.
@@ -109,9 +110,10 @@ impl Transport {
 
 /// Which language model a bot uses. The API key is write-only (`PUT …/llm-key`).
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Llm {
-    /// `offline` (built in, no key) or `openai_compatible` (DeepSeek, OpenAI, vLLM…).
-    pub provider: LlmProvider,
+    // `offline` (built in, no key) or `openai_compatible` (DeepSeek, OpenAI, vLLM…).
+    pub(crate) provider: LlmProvider,
     /// Base URL of the OpenAI-compatible API (default DeepSeek's).
     pub base_url: Option<String>,
     /// Model name (default `deepseek-chat`).
@@ -168,6 +170,7 @@ impl Llm {
 
 /// Opening hours in the bot's time zone.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct WorkingHoursBody {
     /// Opening time, `HH:MM` (24 h).
     pub start: String,
@@ -211,6 +214,7 @@ impl From<&WorkingHours> for WorkingHoursBody {
 
 /// The switched-on features of a bot.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FeaturesBody {
     /// Answer customers with the language model.
     #[oai(default = "yes")]
@@ -284,6 +288,7 @@ impl From<&Features> for FeaturesBody {
 
 /// Human-like typing delay before replies.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PacingBody {
     /// Fixed part in milliseconds.
     pub base_ms: u64,
@@ -321,6 +326,7 @@ impl From<&Pacing> for PacingBody {
 
 /// A bot.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct BotBody {
     /// Identifier.
     pub id: Uuid,
@@ -332,8 +338,8 @@ pub struct BotBody {
     pub prompt: String,
     /// Whether the bot should run.
     pub enabled: bool,
-    /// What it is doing now.
-    pub status: BotStatus,
+    // What it is doing now.
+    pub(crate) status: BotStatus,
     /// How it connects.
     pub transport: Transport,
     /// Its language model.
@@ -385,6 +391,7 @@ impl BotBody {
 
 /// A new bot.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreateBot {
     /// The workspace; optional when you belong to exactly one.
     pub workspace_id: Option<Uuid>,
@@ -409,6 +416,7 @@ pub struct CreateBot {
 
 /// Changes to a bot; absent fields are kept.
 #[derive(Debug, Clone, Default, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UpdateBot {
     /// Display name.
     pub name: Option<String>,
@@ -429,6 +437,10 @@ pub struct UpdateBot {
 }
 
 /// Applies the common optional settings of a create or update to `bot`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one optional argument per settings group"
+)]
 pub(crate) fn apply(
     bot: &mut Bot,
     name: Option<&str>,

@@ -31,6 +31,7 @@ pub struct BotsApi;
 
 /// A page of bots.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct BotList {
     /// The bots, oldest first.
     pub items: Vec<BotBody>,
@@ -38,13 +39,14 @@ pub struct BotList {
 
 /// A bot's runtime state.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct BotRuntime {
     /// The bot.
     pub bot_id: Uuid,
     /// Whether it should run.
     pub enabled: bool,
-    /// What it is doing now.
-    pub status: BotStatus,
+    // What it is doing now.
+    pub(crate) status: BotStatus,
     /// Whether this server runs its task.
     pub running: bool,
     /// Whether a QR code is waiting to be scanned (`GET …/qr`).
@@ -53,6 +55,7 @@ pub struct BotRuntime {
 
 /// A language-model API key (write-only; never returned).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ApiKeyBody {
     /// The key, e.g. `sk-…` (1–500 characters).
     #[oai(write_only)]
@@ -61,6 +64,7 @@ pub struct ApiKeyBody {
 
 /// Cloud API credentials of a bot (write-only; never returned).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CloudCredentialsBody {
     /// A system-user access token with `whatsapp_business_messaging`.
     #[oai(write_only)]
@@ -75,6 +79,7 @@ pub struct CloudCredentialsBody {
 
 /// The current pairing QR code.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct QrData {
     /// The bot.
     pub bot_id: Uuid,

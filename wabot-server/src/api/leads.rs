@@ -26,6 +26,7 @@ pub struct LeadsApi;
 
 /// A lead's collected details.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct LeadFieldsBody {
     /// Name.
     pub name: Option<String>,
@@ -39,6 +40,7 @@ pub struct LeadFieldsBody {
 
 /// A lead: one customer of one bot.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct LeadBody {
     /// Identifier.
     pub id: Uuid,
@@ -52,8 +54,8 @@ pub struct LeadBody {
     pub display_name: Option<String>,
     /// Collected details.
     pub fields: LeadFieldsBody,
-    /// Pipeline status.
-    pub status: LeadStatus,
+    // Pipeline status.
+    pub(crate) status: LeadStatus,
     /// The sales agent it is assigned to.
     pub assignee: Option<Uuid>,
     /// The agent who has taken the conversation over (`null`: the bot answers).
@@ -95,6 +97,7 @@ impl From<&Lead> for LeadBody {
 
 /// A page of leads, newest first.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct LeadPage {
     /// The leads.
     pub items: Vec<LeadBody>,
@@ -104,14 +107,16 @@ pub struct LeadPage {
 
 /// A new pipeline status.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct StatusChange {
-    /// The status.
-    pub status: LeadStatus,
+    // The status.
+    pub(crate) status: LeadStatus,
 }
 
 /// Corrections to a lead's details; absent fields are kept. Values are validated (e-mail
 /// syntax, phone with country code).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FieldsChange {
     /// Name (1–100 characters).
     pub name: Option<String>,
@@ -125,6 +130,7 @@ pub struct FieldsChange {
 
 /// Who gets the lead.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Assignment {
     /// A member of the lead's workspace.
     pub user_id: Uuid,
@@ -132,6 +138,7 @@ pub struct Assignment {
 
 /// A message from an agent to the customer.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AgentReply {
     /// The text (1–65536 characters).
     pub body: String,

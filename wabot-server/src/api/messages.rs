@@ -21,6 +21,7 @@ pub struct MessagesApi;
 
 /// A message of a conversation.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MessageBody {
     /// Identifier.
     pub id: Uuid,
@@ -28,16 +29,16 @@ pub struct MessageBody {
     pub bot_id: Uuid,
     /// The lead (conversation).
     pub lead_id: Uuid,
-    /// From or to the customer.
-    pub direction: Direction,
+    // From or to the customer.
+    pub(crate) direction: Direction,
     /// `contact`, `bot` or `agent`.
     pub sender: String,
     /// The agent who wrote it, for agent messages.
     pub agent_id: Option<Uuid>,
     /// The text.
     pub body: String,
-    /// Delivery progress.
-    pub delivery: DeliveryStatus,
+    // Delivery progress.
+    pub(crate) delivery: DeliveryStatus,
     /// When it was stored.
     pub created_at: DateTime<Utc>,
 }
@@ -65,6 +66,7 @@ impl From<&Message> for MessageBody {
 
 /// The last messages of a conversation, oldest first.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MessageList {
     /// The messages.
     pub items: Vec<MessageBody>,

@@ -52,21 +52,21 @@ pub enum ApiTags {
 /// The API version in the document.
 pub const API_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// Every resource of the API.
+pub type Apis = (
+    bots::BotsApi,
+    sandbox::SandboxApi,
+    leads::LeadsApi,
+    messages::MessagesApi,
+    schedules::SchedulesApi,
+    reports::ReportsApi,
+    members::MembersApi,
+    tokens::TokensApi,
+    webhooks::WebhooksApi,
+);
+
 /// The OpenAPI service of every resource.
-pub fn service() -> OpenApiService<
-    (
-        bots::BotsApi,
-        sandbox::SandboxApi,
-        leads::LeadsApi,
-        messages::MessagesApi,
-        schedules::SchedulesApi,
-        reports::ReportsApi,
-        members::MembersApi,
-        tokens::TokensApi,
-        webhooks::WebhooksApi,
-    ),
-    (),
-> {
+pub fn service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
             bots::BotsApi,
@@ -117,13 +117,16 @@ fn error_response(err: poem::Error) -> poem::Response {
         // An `ApiError` an operation (or the security scheme) returned: already the shape.
         return err.into_response();
     }
-    let status = err.status();
+    let mut status = err.status();
+    if status == poem::http::StatusCode::UNSUPPORTED_MEDIA_TYPE {
+        // A missing or wrong Content-Type is a malformed request like any other (documented 400).
+        status = poem::http::StatusCode::BAD_REQUEST;
+    }
     let code = match status.as_u16() {
         404 => "not_found",
         405 => "method_not_allowed",
         401 => "unauthorized",
         413 => "payload_too_large",
-        415 => "unsupported_media_type",
         s if s >= 500 => "internal",
         _ => "bad_request",
     };

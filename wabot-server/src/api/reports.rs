@@ -16,6 +16,7 @@ pub struct ReportsApi;
 
 /// Messages of one UTC day.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DayCount {
     /// The day (UTC).
     pub day: NaiveDate,
@@ -28,6 +29,7 @@ pub struct DayCount {
 /// The conversion funnel: how many leads reached each stage (a won lead was also captured,
 /// qualified and assigned).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Funnel {
     /// Every lead.
     pub captured: u64,
@@ -43,6 +45,7 @@ pub struct Funnel {
 
 /// Language-model latency over the workspace's recent calls (this server process).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Latency {
     /// Calls measured.
     pub samples: u64,
@@ -56,6 +59,7 @@ pub struct Latency {
 
 /// The dashboard's figures.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Summary {
     /// The workspace.
     pub workspace_id: Uuid,

@@ -22,6 +22,8 @@ use crate::{auth::ApiAuth, error::ApiError, state::AppState};
 
 /// How long a simulated message waits for the bot's reply at most.
 const REPLY_WAIT: Duration = Duration::from_secs(30);
+/// How long a message to an enabled bot waits for its session to come up.
+const START_WAIT: Duration = Duration::from_secs(5);
 /// The customer when none is named.
 const DEFAULT_CONTACT: &str = "sandbox-customer";
 
@@ -30,6 +32,7 @@ pub struct SandboxApi;
 
 /// A message from the simulated customer.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CustomerMessage {
     /// Who writes (any id; default `sandbox-customer`). Each contact is its own lead.
     pub contact: Option<String>,
@@ -46,6 +49,7 @@ fn yes() -> bool {
 
 /// A simulated conversation.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Conversation {
     /// The contact.
     pub contact: String,
@@ -115,14 +119,22 @@ impl SandboxApi {
             return Err(ApiError::invalid("text", "must be 1–4096 characters"));
         }
         let mut events = state.bus.subscribe();
-        let provider_id = state
-            .sandbox
-            .session(bot.id)
-            .customer_says(&contact, text)
-            .await
-            .map_err(|_| {
-                ApiError::conflict("the bot is not running; start it first (POST /bots/{id}/start)")
-            })?;
+        let session = state.sandbox.session(bot.id);
+        // A bot enabled a moment ago may still be starting: give it a few seconds.
+        let deadline = tokio::time::Instant::now() + START_WAIT;
+        let provider_id = loop {
+            match session.customer_says(&contact, text).await {
+                Ok(id) => break id,
+                Err(_) if bot.enabled && tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(_) => {
+                    return Err(ApiError::conflict(
+                        "the bot is not running; start it first (POST /bots/{id}/start)",
+                    ));
+                }
+            }
+        };
         if req.wait_for_reply {
             let wait = async {
                 let mut lead: Option<LeadId> = None;
@@ -157,7 +169,7 @@ impl SandboxApi {
 
     /// Read a sandbox conversation
     #[oai(
-        path = "/conversation",
+        path = "/bots/:bot_id/sandbox/conversation",
         method = "get",
         operation_id = "sandbox_conversation"
     )]

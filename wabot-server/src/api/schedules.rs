@@ -20,21 +20,22 @@ pub struct SchedulesApi;
 
 /// A schedule of a bot.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ScheduleBody {
     /// Identifier.
     pub id: Uuid,
     /// The bot.
     pub bot_id: Uuid,
-    /// What it does.
-    pub action: ScheduleAction,
+    // What it does.
+    pub(crate) action: ScheduleAction,
     /// One-off time (one-off schedules).
     pub at: Option<DateTime<Utc>>,
     /// Cron expression (recurring schedules), with seconds.
     pub cron: Option<String>,
     /// IANA time zone of the cron expression.
     pub time_zone: Option<String>,
-    /// Whether it will fire again.
-    pub status: ScheduleStatus,
+    // Whether it will fire again.
+    pub(crate) status: ScheduleStatus,
     /// The next time it fires.
     pub next_run_at: Option<DateTime<Utc>>,
     /// The last time it fired.
@@ -70,9 +71,10 @@ impl From<&Schedule> for ScheduleBody {
 
 /// A new schedule: give `at` (one-off) or `cron` + `time_zone` (recurring).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NewSchedule {
-    /// Enable or disable the bot.
-    pub action: ScheduleAction,
+    // Enable or disable the bot.
+    pub(crate) action: ScheduleAction,
     /// One-off: when (in the future).
     pub at: Option<DateTime<Utc>>,
     /// Recurring: a 5-field cron expression, e.g. `0 9 * * MON-FRI`.
@@ -83,6 +85,7 @@ pub struct NewSchedule {
 
 /// A bot's schedules.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ScheduleList {
     /// Schedules, oldest first.
     pub items: Vec<ScheduleBody>,
@@ -90,13 +93,14 @@ pub struct ScheduleList {
 
 /// One execution of a schedule.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ScheduleRunBody {
     /// The schedule.
     pub schedule_id: Uuid,
     /// The bot.
     pub bot_id: Uuid,
-    /// What was done.
-    pub action: ScheduleAction,
+    // What was done.
+    pub(crate) action: ScheduleAction,
     /// When it was due.
     pub due_at: DateTime<Utc>,
     /// When it ran.
@@ -120,6 +124,7 @@ impl From<&ScheduleRun> for ScheduleRunBody {
 
 /// The history of a schedule.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ScheduleRunList {
     /// Runs in execution order.
     pub items: Vec<ScheduleRunBody>,

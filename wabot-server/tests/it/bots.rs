@@ -29,7 +29,10 @@ async fn bot_crud_round_trip() {
     let id = created.body["id"].as_str().unwrap().to_string();
     assert_eq!(created.body["transport"]["kind"], "sandbox");
     assert_eq!(created.body["llm"]["provider"], "offline");
-    assert_eq!(created.body["features"]["working_hours"]["time_zone"], "Europe/Madrid");
+    assert_eq!(
+        created.body["features"]["working_hours"]["time_zone"],
+        "Europe/Madrid"
+    );
     assert_eq!(created.body["features"]["working_hours"]["end"], "17:30");
 
     let listed = app.get(&owner, "/bots").await;
@@ -42,14 +45,20 @@ async fn bot_crud_round_trip() {
     assert_eq!(updated.body["name"], "Reception");
     assert_eq!(updated.body["prompt"], "You answer for Acme.");
 
-    let started = app.post(&owner, &format!("/bots/{id}/start"), json!({})).await;
+    let started = app
+        .post(&owner, &format!("/bots/{id}/start"), json!({}))
+        .await;
     assert_eq!(started.status, 200, "{}", started.text);
     app.wait_ready(&owner, &id).await;
-    let stopped = app.post(&owner, &format!("/bots/{id}/stop"), json!({})).await;
+    let stopped = app
+        .post(&owner, &format!("/bots/{id}/stop"), json!({}))
+        .await;
     assert_eq!(stopped.body["enabled"], false);
     assert_eq!(stopped.body["running"], false);
 
-    let deleted = app.call(Some(&owner), Method::DELETE, &format!("/bots/{id}"), None).await;
+    let deleted = app
+        .call(Some(&owner), Method::DELETE, &format!("/bots/{id}"), None)
+        .await;
     assert_eq!(deleted.status, 204);
     assert_eq!(app.get(&owner, &format!("/bots/{id}")).await.status, 404);
 }
@@ -61,12 +70,30 @@ async fn invalid_bot_settings_are_422_naming_the_field() {
     let cases = [
         (json!({"name": "", "prompt": "p"}), "name"),
         (json!({"name": "x", "prompt": ""}), "prompt"),
-        (json!({"name": "x", "prompt": "p", "llm": {"provider": "offline", "temperature": 9.0}}), "llm.temperature"),
-        (json!({"name": "x", "prompt": "p", "features": {"working_hours": {"start": "9am", "end": "17:00", "days": ["mon"], "time_zone": "UTC"}}}), "features.working_hours.start"),
-        (json!({"name": "x", "prompt": "p", "features": {"working_hours": {"start": "09:00", "end": "17:00", "days": ["mon"], "time_zone": "Mars/Base"}}}), "features.working_hours.time_zone"),
-        (json!({"name": "x", "prompt": "p", "features": {"working_hours": {"start": "09:00", "end": "17:00", "days": [], "time_zone": "UTC"}}}), "working_hours.days"),
-        (json!({"name": "x", "prompt": "p", "transport": {"kind": "cloud"}}), "transport.phone_number_id"),
-        (json!({"name": "x", "prompt": "p", "pacing": {"base_ms": 0, "per_char_ms": 0, "max_ms": 999999, "jitter": 0.1}}), "pacing.max_ms"),
+        (
+            json!({"name": "x", "prompt": "p", "llm": {"provider": "offline", "temperature": 9.0}}),
+            "llm.temperature",
+        ),
+        (
+            json!({"name": "x", "prompt": "p", "features": {"working_hours": {"start": "9am", "end": "17:00", "days": ["mon"], "time_zone": "UTC"}}}),
+            "features.working_hours.start",
+        ),
+        (
+            json!({"name": "x", "prompt": "p", "features": {"working_hours": {"start": "09:00", "end": "17:00", "days": ["mon"], "time_zone": "Mars/Base"}}}),
+            "features.working_hours.time_zone",
+        ),
+        (
+            json!({"name": "x", "prompt": "p", "features": {"working_hours": {"start": "09:00", "end": "17:00", "days": [], "time_zone": "UTC"}}}),
+            "working_hours.days",
+        ),
+        (
+            json!({"name": "x", "prompt": "p", "transport": {"kind": "cloud"}}),
+            "transport.phone_number_id",
+        ),
+        (
+            json!({"name": "x", "prompt": "p", "pacing": {"base_ms": 0, "per_char_ms": 0, "max_ms": 999999, "jitter": 0.1}}),
+            "pacing.max_ms",
+        ),
     ];
     for (body, field) in cases {
         let r = app.post(&owner, "/bots", body.clone()).await;
@@ -91,9 +118,14 @@ async fn malformed_requests_get_the_error_shape_never_a_500() {
         .unwrap();
     assert_eq!(bad_json.status(), 400);
     let body: serde_json::Value = bad_json.json().await.unwrap();
-    assert!(body["code"].is_string() && body["message"].is_string(), "{body}");
+    assert!(
+        body["code"].is_string() && body["message"].is_string(),
+        "{body}"
+    );
 
-    let wrong_type = app.post(&owner, "/bots", json!({"name": 5, "prompt": []})).await;
+    let wrong_type = app
+        .post(&owner, "/bots", json!({"name": 5, "prompt": []}))
+        .await;
     assert_eq!(wrong_type.status, 400, "{}", wrong_type.text);
     assert!(wrong_type.body["code"].is_string());
 
@@ -131,11 +163,18 @@ async fn another_workspaces_bot_is_not_found_and_agents_cannot_manage_bots() {
         let r = app.call(Some(&b), method.clone(), &path, body).await;
         assert_eq!(r.status, 404, "{method} {path}: {}", r.text);
     }
-    assert!(app.get(&b, "/bots").await.body["items"].as_array().unwrap().is_empty());
+    assert!(
+        app.get(&b, "/bots").await.body["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 
     let agent = app.member(a.workspace, Role::Agent).await;
     assert_eq!(app.get(&agent, &format!("/bots/{bot}")).await.status, 200);
-    let r = app.patch(&agent, &format!("/bots/{bot}"), json!({"name": "mine"})).await;
+    let r = app
+        .patch(&agent, &format!("/bots/{bot}"), json!({"name": "mine"}))
+        .await;
     assert_eq!(r.status, 403, "{}", r.text);
 }
 
@@ -145,7 +184,12 @@ async fn the_llm_key_is_stored_encrypted_and_never_returned() {
     let owner = app.tenant(Role::Owner).await;
     let bot = app.sandbox_bot(&owner).await;
     let r = app
-        .call(Some(&owner), Method::PUT, &format!("/bots/{bot}/llm-key"), Some(json!({"api_key": "sk-very-secret"})))
+        .call(
+            Some(&owner),
+            Method::PUT,
+            &format!("/bots/{bot}/llm-key"),
+            Some(json!({"api_key": "sk-very-secret"})),
+        )
         .await;
     assert_eq!(r.status, 204, "{}", r.text);
     let got = app.get(&owner, &format!("/bots/{bot}")).await;
@@ -158,9 +202,19 @@ async fn the_llm_key_is_stored_encrypted_and_never_returned() {
         .unwrap()
         .unwrap();
     assert!(!String::from_utf8_lossy(&stored).contains("sk-very-secret"));
-    let r = app.call(Some(&owner), Method::DELETE, &format!("/bots/{bot}/llm-key"), None).await;
+    let r = app
+        .call(
+            Some(&owner),
+            Method::DELETE,
+            &format!("/bots/{bot}/llm-key"),
+            None,
+        )
+        .await;
     assert_eq!(r.status, 204);
-    assert_eq!(app.get(&owner, &format!("/bots/{bot}")).await.body["llm"]["has_api_key"], false);
+    assert_eq!(
+        app.get(&owner, &format!("/bots/{bot}")).await.body["llm"]["has_api_key"],
+        false
+    );
 }
 
 #[tokio::test]
@@ -168,7 +222,10 @@ async fn the_latest_qr_code_is_served_as_svg_png_and_data() {
     let app = TestApp::spawn().await;
     let owner = app.tenant(Role::Owner).await;
     let bot = app.sandbox_bot(&owner).await;
-    assert_eq!(app.get(&owner, &format!("/bots/{bot}/qr.svg")).await.status, 404);
+    assert_eq!(
+        app.get(&owner, &format!("/bots/{bot}/qr.svg")).await.status,
+        404
+    );
     app.state.bus.publish(DomainEvent::Qr {
         workspace_id: owner.workspace,
         bot_id: BotId(bot.parse().unwrap()),
@@ -182,9 +239,19 @@ async fn the_latest_qr_code_is_served_as_svg_png_and_data() {
     let data = app.get(&owner, &format!("/bots/{bot}/qr")).await;
     assert_eq!(data.body["code"], "2@pairing-code-payload");
     let svg = app.get(&owner, &format!("/bots/{bot}/qr.svg")).await;
-    assert!(svg.content_type.starts_with("image/svg+xml"), "{}", svg.content_type);
+    assert!(
+        svg.content_type.starts_with("image/svg+xml"),
+        "{}",
+        svg.content_type
+    );
     assert!(svg.text.contains("<svg"));
-    let png = app.http.get(format!("{}/api/v1/bots/{bot}/qr.png", app.base)).bearer_auth(&owner.token).send().await.unwrap();
+    let png = app
+        .http
+        .get(format!("{}/api/v1/bots/{bot}/qr.png", app.base))
+        .bearer_auth(&owner.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(png.headers()["content-type"], "image/png");
     assert_eq!(&png.bytes().await.unwrap()[..4], b"\x89PNG");
 }
@@ -195,31 +262,61 @@ async fn schedules_are_created_listed_and_cancelled() {
     let owner = app.tenant(Role::Owner).await;
     let bot = app.sandbox_bot(&owner).await;
     let at = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
-    let once = app.post(&owner, &format!("/bots/{bot}/schedules"), json!({"action": "disable", "at": at})).await;
+    let once = app
+        .post(
+            &owner,
+            &format!("/bots/{bot}/schedules"),
+            json!({"action": "disable", "at": at}),
+        )
+        .await;
     assert_eq!(once.status, 201, "{}", once.text);
     let cron = app
-        .post(&owner, &format!("/bots/{bot}/schedules"), json!({"action": "enable", "cron": "0 9 * * MON-FRI", "time_zone": "Europe/Madrid"}))
+        .post(
+            &owner,
+            &format!("/bots/{bot}/schedules"),
+            json!({"action": "enable", "cron": "0 9 * * MON-FRI", "time_zone": "Europe/Madrid"}),
+        )
         .await;
     assert_eq!(cron.status, 201, "{}", cron.text);
     assert!(cron.body["next_run_at"].is_string());
     for (body, field) in [
         (json!({"action": "enable", "cron": "every day"}), "cron"),
-        (json!({"action": "enable", "cron": "0 9 * * *", "time_zone": "Nowhere/City"}), "time_zone"),
-        (json!({"action": "enable", "at": "2001-01-01T00:00:00Z"}), "trigger"),
+        (
+            json!({"action": "enable", "cron": "0 9 * * *", "time_zone": "Nowhere/City"}),
+            "time_zone",
+        ),
+        (
+            json!({"action": "enable", "at": "2001-01-01T00:00:00Z"}),
+            "trigger",
+        ),
         (json!({"action": "enable"}), "at"),
     ] {
-        let r = app.post(&owner, &format!("/bots/{bot}/schedules"), body.clone()).await;
+        let r = app
+            .post(&owner, &format!("/bots/{bot}/schedules"), body.clone())
+            .await;
         assert_eq!(r.status, 422, "{body}: {}", r.text);
         assert_eq!(r.body["details"]["field"], field, "{body}");
     }
     let list = app.get(&owner, &format!("/bots/{bot}/schedules")).await;
     assert_eq!(list.body["items"].as_array().unwrap().len(), 2);
     let id = once.body["id"].as_str().unwrap();
-    let cancelled = app.call(Some(&owner), Method::DELETE, &format!("/schedules/{id}"), None).await;
+    let cancelled = app
+        .call(
+            Some(&owner),
+            Method::DELETE,
+            &format!("/schedules/{id}"),
+            None,
+        )
+        .await;
     assert_eq!(cancelled.status, 200, "{}", cancelled.text);
     assert_eq!(cancelled.body["status"], "cancelled");
     let runs = app.get(&owner, &format!("/schedules/{id}/runs")).await;
     assert_eq!(runs.status, 200);
     let other = app.tenant(Role::Owner).await;
-    assert_eq!(app.get(&other, &format!("/schedules/{id}/runs")).await.status, 404);
+    assert_eq!(
+        app.get(&other, &format!("/schedules/{id}/runs"))
+            .await
+            .status,
+        404
+    );
 }

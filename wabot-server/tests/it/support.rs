@@ -65,9 +65,16 @@ impl TestApp {
         }
         let dir = tempfile::tempdir().unwrap();
         let mut settings = Settings::for_tests(dir.path());
-        settings.master_key = Some("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_string().into());
-        settings.auth.jwt_secret =
-            Some("test-secret-test-secret-test-secret-0123".to_string().into());
+        settings.master_key = Some(
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+                .to_string()
+                .into(),
+        );
+        settings.auth.jwt_secret = Some(
+            "test-secret-test-secret-test-secret-0123"
+                .to_string()
+                .into(),
+        );
         if let Ok(url) = std::env::var("WABOT_TEST_STORAGE") {
             settings.storage.url = url;
         }
@@ -249,13 +256,23 @@ impl TestApp {
             if r.body["status"] == "ready" {
                 return;
             }
-            assert!(tokio::time::Instant::now() < deadline, "bot never ready: {}", r.text);
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "bot never ready: {}",
+                r.text
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
     /// The customer `contact` writes to a sandbox bot; returns the conversation.
-    pub(crate) async fn customer_says(&self, who: &Tenant, bot: &str, contact: &str, text: &str) -> Value {
+    pub(crate) async fn customer_says(
+        &self,
+        who: &Tenant,
+        bot: &str,
+        contact: &str,
+        text: &str,
+    ) -> Value {
         let r = self
             .post(
                 who,
