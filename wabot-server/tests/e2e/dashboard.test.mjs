@@ -135,6 +135,12 @@ describe('wabot dashboard', () => {
     await owner.click('#release');
     await owner.waitForSelector('#take-over:not([hidden])');
     assert.match(await owner.textContent('#conv-handler'), /bot is answering/);
+    // Hand the lead to the sales agent, who is told live.
+    const agentId = await owner.evaluate(() => [...document.querySelectorAll('#lead-assignee option')].find((o) => o.textContent.includes('(agent)'))?.value);
+    assert.ok(agentId, 'the agent is offered as an assignee');
+    await owner.selectOption('#lead-assignee', agentId);
+    await owner.locator('#toasts .toast', { hasText: 'Assigned to' }).first().waitFor();
+    await agent.locator('#toasts .toast', { hasText: 'A lead was assigned to you' }).first().waitFor();
   });
 
   it('shows the agent the same conversation live', async () => {

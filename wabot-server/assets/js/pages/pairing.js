@@ -11,9 +11,10 @@ let bot = null;
 let qrCount = 0;
 let objectUrl = null;
 
-function showWaiting(text) {
+function showWaiting(text, spin = true) {
   img.hidden = true;
   placeholder.hidden = false;
+  placeholder.querySelector('.spinner').hidden = !spin;
   message.textContent = text;
 }
 
@@ -42,8 +43,8 @@ function applyStatus(status, detail) {
     $('#connected-as').textContent = detail ? `as ${detail.startsWith('+') ? detail : '+' + detail.replace(/@.*/, '')}` : '';
     return;
   }
-  if (status === 'stopped') showWaiting('The bot is stopped. Start it to get a QR code.');
-  else if (status === 'failed') showWaiting(detail ? `The bot failed: ${detail}` : 'The bot failed; it will retry shortly.');
+  if (status === 'stopped') showWaiting('The bot is stopped. Start it to get a QR code.', false);
+  else if (status === 'failed') showWaiting(detail ? `The bot failed: ${detail}` : 'The bot failed; it will retry shortly.', false);
   else if (status === 'authenticated') showWaiting('Scanned! Finishing the connection…');
   else if (status !== 'qr') showWaiting('Waiting for the bot to show a QR code…');
 }
@@ -54,7 +55,7 @@ async function load() {
   if (bot.transport.kind !== 'web') {
     showWaiting(bot.transport.kind === 'sandbox'
       ? 'This is a sandbox bot: it needs no phone. Try it in the chat simulator instead.'
-      : 'This bot uses the WhatsApp Cloud API, which is connected with credentials, not a QR code.');
+      : 'This bot uses the WhatsApp Cloud API, which is connected with credentials, not a QR code.', false);
     setPill($('#bot-status'), bot.status, botStatusLabel(bot.status));
     return;
   }
@@ -78,4 +79,4 @@ on('bot.status', (d) => {
 });
 on('reconnected', () => load().catch(() => {}));
 
-load().catch((err) => showWaiting(err.message));
+load().catch((err) => showWaiting(err.message, false));
