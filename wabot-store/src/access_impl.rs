@@ -15,16 +15,6 @@ use wabot_core::{
 
 use super::{Backend, access_ops as ops};
 
-/// `on!(self.read, |c| ops::x(c, args))`: runs the query on a read (or write) connection. The
-/// arguments are moved into the work, so callers clone borrowed inputs first.
-macro_rules! on {
-    ($self:ident . $how:ident, | $c:ident | $call:expr) => {
-        $self
-            .$how(move |$c| Box::pin(async move { $call.await }))
-            .await
-    };
-}
-
 #[async_trait]
 impl AccessStore for Backend {
     async fn list_workspaces(&self) -> Result<Vec<Workspace>> {

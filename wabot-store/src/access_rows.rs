@@ -9,7 +9,10 @@ use wabot_core::{
     domain::{ApiToken, Direction, Label, LeadStatus, Webhook, WebhookDelivery},
 };
 
-use crate::{rows::corrupt, ts::Ts};
+use crate::{
+    rows::{corrupt, stored_direction},
+    ts::Ts,
+};
 
 /// The columns of [`ApiTokenRow`], as a literal for `concat!`.
 macro_rules! api_token_columns {
@@ -154,18 +157,14 @@ impl TryFrom<DayCountRow> for (NaiveDate, Direction, u64) {
     type Error = Error;
 
     fn try_from(row: DayCountRow) -> Result<Self> {
-        let direction = match row.direction.as_str() {
-            "inbound" => Direction::Inbound,
-            "outbound" => Direction::Outbound,
-            other => {
-                return Err(Error::storage(
-                    format!(
-                        "stored message direction `{other}` is invalid; was the database \
-                         edited by hand?"
-                    ),
-                    false,
-                ));
-            }
+        let Some(direction) = stored_direction(&row.direction) else {
+            return Err(Error::storage(
+                format!(
+                    "stored message direction `{}` is invalid; was the database edited by hand?",
+                    row.direction
+                ),
+                false,
+            ));
         };
         Ok((row.day, direction, count(row.n)))
     }

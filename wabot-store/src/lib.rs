@@ -47,6 +47,17 @@ use std::{future::Future, pin::Pin, sync::Arc};
 
 use wabot_core::{Error, Result, ports::Store};
 
+/// `on!(self.read, |c| ops::x(c, args))`: runs a query function on a read (or write) connection
+/// of the backend. The arguments are moved into the work, so callers clone borrowed inputs
+/// first. Used by `store_impl` and `access_impl`.
+macro_rules! on {
+    ($self:ident . $how:ident, | $c:ident | $call:expr) => {
+        $self
+            .$how(move |$c| Box::pin(async move { $call.await }))
+            .await
+    };
+}
+
 mod access_rows;
 mod error;
 mod postgres;

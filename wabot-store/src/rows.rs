@@ -311,10 +311,12 @@ impl TryFrom<MessageRow> for Message {
     type Error = Error;
 
     fn try_from(row: MessageRow) -> Result<Self> {
-        let direction = match row.direction.as_str() {
-            "inbound" => Direction::Inbound,
-            "outbound" => Direction::Outbound,
-            other => return Err(corrupt("message", row.id, format!("direction `{other}`"))),
+        let Some(direction) = stored_direction(&row.direction) else {
+            return Err(corrupt(
+                "message",
+                row.id,
+                format!("direction `{}`", row.direction),
+            ));
         };
         let sender = match (row.sender.as_str(), row.sender_agent) {
             ("contact", _) => Sender::Contact,
@@ -336,6 +338,15 @@ impl TryFrom<MessageRow> for Message {
                 .map_err(|e| corrupt("message", row.id, e))?,
             created_at: row.created_at.into(),
         })
+    }
+}
+
+/// A direction from its stored name ([`Direction::as_str`]).
+pub(crate) fn stored_direction(name: &str) -> Option<Direction> {
+    match name {
+        "inbound" => Some(Direction::Inbound),
+        "outbound" => Some(Direction::Outbound),
+        _ => None,
     }
 }
 

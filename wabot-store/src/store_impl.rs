@@ -18,16 +18,6 @@ use wabot_core::{
 
 use super::{Backend, ops};
 
-/// `on!(self.read, |c| ops::x(c, args))`: runs the query on a read (or write) connection. The
-/// arguments are moved into the work, so callers clone borrowed inputs first.
-macro_rules! on {
-    ($self:ident . $how:ident, | $c:ident | $call:expr) => {
-        $self
-            .$how(move |$c| Box::pin(async move { $call.await }))
-            .await
-    };
-}
-
 #[async_trait]
 impl WorkspaceStore for Backend {
     async fn create_workspace(&self, workspace: &Workspace) -> Result<()> {
