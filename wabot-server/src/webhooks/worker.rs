@@ -8,6 +8,9 @@
 //! `failed` after the last attempt. Because deliveries are persisted before any attempt and only
 //! finished after it, a crash or restart loses none: an unfinished claim's lease simply expires.
 //!
+//! Metrics: `wabot_webhook_deliveries_enqueued_total`, and
+//! `wabot_webhook_attempts_total{outcome="delivered"|"retry"|"failed"}`.
+//!
 //! [`WebhookStore`]: wabot_core::ports::WebhookStore
 //! [`WebhookStore::claim_due_deliveries`]: wabot_core::ports::WebhookStore::claim_due_deliveries
 
@@ -215,6 +218,8 @@ impl Worker {
             }
         }
         self.store.enqueue_deliveries(&deliveries).await?;
+        metrics::counter!("wabot_webhook_deliveries_enqueued_total")
+            .increment(deliveries.len() as u64);
         self.wake.notify_one();
         Ok(deliveries.len())
     }
@@ -254,6 +259,13 @@ impl Worker {
         };
         let now = Utc::now();
         d.attempts += 1;
+        let outcome_label = match &outcome {
+            Ok(_) => "delivered",
+            Err((_, _, true)) => "failed",
+            Err(_) if d.attempts >= self.settings.max_attempts.max(1) => "failed",
+            Err(_) => "retry",
+        };
+        metrics::counter!("wabot_webhook_attempts_total", "outcome" => outcome_label).increment(1);
         match outcome {
             Ok(status) => {
                 d.state = DeliveryState::Delivered;
@@ -349,5 +361,30 @@ impl Worker {
             }
         }
         found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wabot_core::memory::MemoryStore;
+
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_with_jitter_and_span_about_an_hour() {
+        let worker = Worker::new(
+            Arc::new(MemoryStore::new()),
+            Arc::new(Crypto::new([7; 32])),
+            WebhookSettings::default(),
+        );
+        let first = worker.backoff(1).num_milliseconds();
+        assert!((24_000..=36_000).contains(&first), "{first}");
+        let second = worker.backoff(2).num_milliseconds();
+        assert!((48_000..=72_000).contains(&second), "{second}");
+        let late = worker.backoff(20).num_milliseconds();
+        assert!(late <= 1_800_000 * 12 / 10, "capped: {late}");
+        // The 7 waits between 8 attempts add up to roughly an hour.
+        let total: i64 = (1..8).map(|a| worker.backoff(a).num_seconds()).sum();
+        assert!((2_900..=4_500).contains(&total), "{total}");
     }
 }
