@@ -253,6 +253,21 @@ describe('wabot dashboard', () => {
     await owner.keyboard.press('Escape');
   });
 
+  it('explains refused sign-ins and signs out', async () => {
+    const context = await newContext();
+    const page = watch(await context.newPage(), 'anonymous');
+    await page.goto(`${BASE}/login?error=not_invited`);
+    assert.match(await page.textContent('#login-error'), /not a member of any workspace/);
+    await page.goto(`${BASE}/login?error=state_mismatch`);
+    assert.match(await page.textContent('#login-error'), /did not match/);
+    await context.close();
+    await owner.setViewportSize({ width: 1360, height: 860 });
+    await owner.click('#sign-out');
+    await owner.waitForURL(/\/login\?error=signed_out/);
+    await owner.goto(`${BASE}/leads`);
+    await owner.waitForURL(/\/login\?return_to=%2Fleads/);
+  });
+
   it('logged no console errors', () => {
     assert.deepEqual(consoleErrors, []);
   });
