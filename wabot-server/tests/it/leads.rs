@@ -11,7 +11,7 @@ use wabot_core::{
     ports::NewInbound,
 };
 
-use crate::support::{TestApp, Tenant};
+use crate::support::{Tenant, TestApp};
 
 /// Stores an inbound message from `contact` (creating its lead) without running the bot.
 async fn seed_lead(app: &TestApp, who: &Tenant, bot: &str, contact: &str, text: &str) {
@@ -35,12 +35,18 @@ async fn a_sandbox_conversation_qualifies_and_assigns_the_lead() {
     let owner = app.tenant(Role::Owner).await;
     let bot = app.sandbox_bot(&owner).await;
     let c = "34612345678@c.us";
-    let first = app.customer_says(&owner, &bot, c, "Hi! I'd like a quote for solar panels").await;
+    let first = app
+        .customer_says(&owner, &bot, c, "Hi! I'd like a quote for solar panels")
+        .await;
     let messages = first["messages"].as_array().unwrap();
     assert!(messages.len() >= 2, "the bot answered: {first}");
-    app.customer_says(&owner, &bot, c, "My name is Ana Lopez").await;
-    app.customer_says(&owner, &bot, c, "ana.lopez@example.com").await;
-    let last = app.customer_says(&owner, &bot, c, "my phone is +34 612 345 678").await;
+    app.customer_says(&owner, &bot, c, "My name is Ana Lopez")
+        .await;
+    app.customer_says(&owner, &bot, c, "ana.lopez@example.com")
+        .await;
+    let last = app
+        .customer_says(&owner, &bot, c, "my phone is +34 612 345 678")
+        .await;
     let lead = &last["lead"];
     assert_eq!(lead["fields"]["email"], "ana.lopez@example.com", "{last}");
     assert_eq!(lead["fields"]["phone"], "+34612345678");
@@ -52,7 +58,11 @@ async fn a_sandbox_conversation_qualifies_and_assigns_the_lead() {
     let got = app.get(&owner, &format!("/leads/{id}")).await;
     assert_eq!(got.status, 200);
     let msgs = app.get(&owner, &format!("/leads/{id}/messages")).await;
-    assert!(msgs.body["items"].as_array().unwrap().len() >= 8, "{}", msgs.text);
+    assert!(
+        msgs.body["items"].as_array().unwrap().len() >= 8,
+        "{}",
+        msgs.text
+    );
 }
 
 #[tokio::test]
@@ -93,7 +103,12 @@ async fn leads_are_filtered_and_paginated_with_a_cursor() {
     let all = app.get(&owner, "/leads").await;
     assert_eq!(all.body["items"].as_array().unwrap().len(), 8);
     let search = app.get(&owner, "/leads?q=34699999999").await;
-    assert_eq!(search.body["items"].as_array().unwrap().len(), 1, "{}", search.text);
+    assert_eq!(
+        search.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        search.text
+    );
     let qualified = app.get(&owner, "/leads?status=qualified").await;
     assert!(qualified.body["items"].as_array().unwrap().is_empty());
     let future = (Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
@@ -113,9 +128,15 @@ async fn leads_are_filtered_and_paginated_with_a_cursor() {
     assert_eq!(bad_cursor.status, 422);
     assert_eq!(bad_cursor.body["details"]["field"], "cursor");
 
-    let csv = app.get(&owner, &format!("/leads/export.csv?bot_id={bot}")).await;
+    let csv = app
+        .get(&owner, &format!("/leads/export.csv?bot_id={bot}"))
+        .await;
     assert_eq!(csv.status, 200);
-    assert!(csv.content_type.starts_with("text/csv"), "{}", csv.content_type);
+    assert!(
+        csv.content_type.starts_with("text/csv"),
+        "{}",
+        csv.content_type
+    );
     let lines: Vec<&str> = csv.text.lines().collect();
     assert!(lines[0].starts_with("id,bot_id,contact"));
     assert_eq!(lines.len(), 8);
@@ -124,8 +145,16 @@ async fn leads_are_filtered_and_paginated_with_a_cursor() {
     let r = app.get(&stranger, &format!("/leads?bot_id={bot}")).await;
     assert_eq!(r.status, 404);
     let id = all.body["items"][0]["id"].as_str().unwrap();
-    assert_eq!(app.get(&stranger, &format!("/leads/{id}")).await.status, 404);
-    assert_eq!(app.get(&stranger, &format!("/leads/{id}/messages")).await.status, 404);
+    assert_eq!(
+        app.get(&stranger, &format!("/leads/{id}")).await.status,
+        404
+    );
+    assert_eq!(
+        app.get(&stranger, &format!("/leads/{id}/messages"))
+            .await
+            .status,
+        404
+    );
 }
 
 #[tokio::test]
@@ -138,50 +167,109 @@ async fn an_agent_takes_over_replies_and_releases_through_the_api() {
     let conv = app.customer_says(&owner, &bot, c, "hello").await;
     let id = conv["lead"]["id"].as_str().unwrap().to_string();
 
-    let taken = app.post(&agent, &format!("/leads/{id}/take-over"), json!({})).await;
+    let taken = app
+        .post(&agent, &format!("/leads/{id}/take-over"), json!({}))
+        .await;
     assert_eq!(taken.status, 200, "{}", taken.text);
     assert_eq!(taken.body["handled_by_agent"], agent.user.to_string());
 
     let before = conv["messages"].as_array().unwrap().len();
     let quiet = app
-        .post(&owner, &format!("/bots/{bot}/sandbox/messages"), json!({"contact": c, "text": "anyone?"}))
+        .post(
+            &owner,
+            &format!("/bots/{bot}/sandbox/messages"),
+            json!({"contact": c, "text": "anyone?"}),
+        )
         .await;
-    assert_eq!(quiet.body["messages"].as_array().unwrap().len(), before + 1, "the bot stays quiet");
+    assert_eq!(
+        quiet.body["messages"].as_array().unwrap().len(),
+        before + 1,
+        "the bot stays quiet"
+    );
 
-    let reply = app.post(&agent, &format!("/leads/{id}/reply"), json!({"body": "Hi, I'm Marta from sales"})).await;
+    let reply = app
+        .post(
+            &agent,
+            &format!("/leads/{id}/reply"),
+            json!({"body": "Hi, I'm Marta from sales"}),
+        )
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     assert_eq!(reply.body["sender"], "agent");
-    let empty = app.post(&agent, &format!("/leads/{id}/reply"), json!({"body": "  "})).await;
+    let empty = app
+        .post(&agent, &format!("/leads/{id}/reply"), json!({"body": "  "}))
+        .await;
     assert_eq!(empty.status, 422);
     assert_eq!(empty.body["details"]["field"], "body");
 
-    let assigned = app.post(&agent, &format!("/leads/{id}/assign"), json!({"user_id": agent.user.to_string()})).await;
+    let assigned = app
+        .post(
+            &agent,
+            &format!("/leads/{id}/assign"),
+            json!({"user_id": agent.user.to_string()}),
+        )
+        .await;
     assert_eq!(assigned.status, 200, "{}", assigned.text);
     assert_eq!(assigned.body["status"], "assigned");
     let stranger = app.tenant(Role::Owner).await;
-    let bad = app.post(&agent, &format!("/leads/{id}/assign"), json!({"user_id": stranger.user.to_string()})).await;
+    let bad = app
+        .post(
+            &agent,
+            &format!("/leads/{id}/assign"),
+            json!({"user_id": stranger.user.to_string()}),
+        )
+        .await;
     assert_eq!(bad.status, 422);
 
-    let fields = app.patch(&agent, &format!("/leads/{id}/fields"), json!({"email": "not-an-email"})).await;
+    let fields = app
+        .patch(
+            &agent,
+            &format!("/leads/{id}/fields"),
+            json!({"email": "not-an-email"}),
+        )
+        .await;
     assert_eq!(fields.status, 422);
     assert_eq!(fields.body["details"]["field"], "email");
-    let fields = app.patch(&agent, &format!("/leads/{id}/fields"), json!({"email": "a@b.co", "name": "Ana"})).await;
+    let fields = app
+        .patch(
+            &agent,
+            &format!("/leads/{id}/fields"),
+            json!({"email": "a@b.co", "name": "Ana"}),
+        )
+        .await;
     assert_eq!(fields.status, 200, "{}", fields.text);
     assert_eq!(fields.body["fields"]["email"], "a@b.co");
 
-    let won = app.call(Some(&agent), Method::PUT, &format!("/leads/{id}/status"), Some(json!({"status": "won"}))).await;
+    let won = app
+        .call(
+            Some(&agent),
+            Method::PUT,
+            &format!("/leads/{id}/status"),
+            Some(json!({"status": "won"})),
+        )
+        .await;
     assert_eq!(won.body["status"], "won");
 
-    let released = app.post(&agent, &format!("/leads/{id}/release"), json!({})).await;
+    let released = app
+        .post(&agent, &format!("/leads/{id}/release"), json!({}))
+        .await;
     assert_eq!(released.status, 200);
     assert!(released.body["handled_by_agent"].is_null());
     let answered = app.customer_says(&owner, &bot, c, "thanks").await;
-    let last = answered["messages"].as_array().unwrap().last().unwrap().clone();
+    let last = answered["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
     assert_eq!(last["sender"], "bot", "{answered}");
 
     let summary = app.get(&owner, "/metrics/summary?days=7").await;
     assert_eq!(summary.status, 200, "{}", summary.text);
-    assert_eq!(summary.body["messages_per_day"].as_array().unwrap().len(), 7);
+    assert_eq!(
+        summary.body["messages_per_day"].as_array().unwrap().len(),
+        7
+    );
     assert_eq!(summary.body["funnel"]["won"], 1);
     assert_eq!(summary.body["funnel"]["captured"], 1);
     assert!(summary.body["ai_latency"]["samples"].as_u64().unwrap() >= 1);

@@ -15,7 +15,12 @@ async fn health_readiness_and_the_placeholder_page_answer() {
     assert_eq!(ready.body["database"], "ok");
     let home = app.call(None, reqwest::Method::GET, "/", None).await;
     assert!(home.text.contains("/api/docs"));
-    let docs = app.http.get(format!("{}/api/docs", app.base)).send().await.unwrap();
+    let docs = app
+        .http
+        .get(format!("{}/api/docs", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(docs.status(), 200);
 }
 
@@ -24,8 +29,12 @@ async fn metrics_expose_messages_bots_leads_and_http_requests() {
     let app = TestApp::spawn().await;
     let owner = app.tenant(Role::Owner).await;
     let bot = app.sandbox_bot(&owner).await;
-    app.customer_says(&owner, &bot, "34622222222@c.us", "hello there").await;
-    let text = app.call(None, reqwest::Method::GET, "/metrics", None).await.text;
+    app.customer_says(&owner, &bot, "34622222222@c.us", "hello there")
+        .await;
+    let text = app
+        .call(None, reqwest::Method::GET, "/metrics", None)
+        .await
+        .text;
     for name in [
         "wabot_messages_total",
         "wabot_bots{status=\"ready\"}",
@@ -53,10 +62,15 @@ async fn the_openapi_document_is_complete_and_stable() {
     let mut ids = std::collections::HashSet::new();
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
-            let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
             assert!(ids.insert(id.to_string()), "duplicate operationId {id}");
             assert!(op["summary"].is_string(), "{id} has no summary");
-            assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{id} has no tag");
+            assert!(
+                op["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                "{id} has no tag"
+            );
             assert!(op["security"].is_array(), "{id} is not authenticated");
         }
     }
@@ -71,8 +85,16 @@ async fn graceful_shutdown_stops_the_bots_cleanly() {
     let store = app.store().clone();
     let port = app.port;
     app.stop().await;
-    let stored = store.get_bot(BotId(bot.parse().unwrap())).await.unwrap().unwrap();
+    let stored = store
+        .get_bot(BotId(bot.parse().unwrap()))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.status.as_str(), "stopped");
     assert!(stored.enabled, "shutdown keeps the desired state");
-    assert!(tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err());
+    assert!(
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+    );
 }

@@ -8,7 +8,8 @@ use wabot_core::domain::Role;
 
 use crate::support::{TestApp, WAIT};
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect(app: &TestApp, token: &str) -> Ws {
     let (mut ws, _) = connect_async(format!("ws://127.0.0.1:{}/ws?token={token}", app.port))
@@ -39,7 +40,8 @@ async fn events_reach_their_workspace_only() {
     let mut ws_a = connect(&app, &a.token).await;
     let mut ws_b = connect(&app, &b.token).await;
 
-    app.customer_says(&a_owner, &bot, "34633333333@c.us", "hello from A").await;
+    app.customer_says(&a_owner, &bot, "34633333333@c.us", "hello from A")
+        .await;
 
     let got = tokio::time::timeout(WAIT, async {
         loop {
@@ -56,14 +58,21 @@ async fn events_reach_their_workspace_only() {
     assert_eq!(got["data"]["workspace_id"], a.workspace.to_string());
 
     let leaked = tokio::time::timeout(Duration::from_millis(500), next_json(&mut ws_b)).await;
-    assert!(leaked.is_err(), "B saw another workspace's event: {leaked:?}");
+    assert!(
+        leaked.is_err(),
+        "B saw another workspace's event: {leaked:?}"
+    );
 }
 
 #[tokio::test]
 async fn the_stream_refuses_missing_or_bad_credentials() {
     let app = TestApp::spawn().await;
-    let err = connect_async(format!("ws://127.0.0.1:{}/ws", app.port)).await.unwrap_err();
+    let err = connect_async(format!("ws://127.0.0.1:{}/ws", app.port))
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("401"), "{err}");
-    let err = connect_async(format!("ws://127.0.0.1:{}/ws?token=wbt_nope", app.port)).await.unwrap_err();
+    let err = connect_async(format!("ws://127.0.0.1:{}/ws?token=wbt_nope", app.port))
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("401"), "{err}");
 }
