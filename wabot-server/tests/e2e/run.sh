@@ -6,6 +6,7 @@
 #
 # Usage: wabot-server/tests/e2e/run.sh            (from anywhere)
 #        WABOT_E2E_KEEP=1 … keeps the temp dir and server log for debugging.
+#        WABOT_E2E_SERVER=/path/to/wabot-server … tests that binary instead of building one.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
@@ -15,9 +16,11 @@ cd "$root"
 source scripts/lib/chromium.sh
 ensure_chromium
 
-echo "==> building wabot-server" >&2
-cargo build -p wabot-server --locked --quiet
-bin="${CARGO_TARGET_DIR:-$root/target}/debug/wabot-server"
+bin="${WABOT_E2E_SERVER:-${CARGO_TARGET_DIR:-$root/target}/debug/wabot-server}"
+if [[ -z "${WABOT_E2E_SERVER:-}" ]]; then
+    echo "==> building wabot-server" >&2
+    cargo build -p wabot-server --locked --quiet
+fi
 
 echo "==> installing the test dependencies (npm ci)" >&2
 (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
@@ -45,11 +48,14 @@ env -u WABOT_CONFIG -u WABOT_CHROMIUM \
     WABOT_LOG__FORMAT=pretty \
     "$bin" serve >"$tmp/server.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 1 100); do
-    if curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then break; fi
+ready=""
+for _ in $(seq 1 150); do
+    if node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' \
+        "http://127.0.0.1:$port/healthz" 2>/dev/null; then ready=1; break; fi
     if ! kill -0 "$server_pid" 2>/dev/null; then cat "$tmp/server.log" >&2; echo "the server exited" >&2; exit 1; fi
     sleep 0.1
 done
+if [[ -z "$ready" ]]; then tail -n 40 "$tmp/server.log" >&2; echo "the server did not become healthy" >&2; exit 1; fi
 
 echo "==> running the browser tests" >&2
 status=0
