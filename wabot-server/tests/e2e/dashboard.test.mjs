@@ -208,7 +208,7 @@ describe('wabot dashboard', () => {
     await owner.waitForSelector('#chart-messages svg');
     await owner.waitForSelector('#chart-funnel svg');
     assert.notEqual(await owner.textContent('#k-messages'), '–');
-    await shot(owner, 'insights');
+    await shot(owner, 'insights', { fullPage: true });
     await owner.goto(`${BASE}/team`);
     await owner.locator('#members tbody tr', { hasText: 'agent@demo.wabot.local' }).waitFor();
     await owner.click('#token-open');
