@@ -342,6 +342,9 @@ impl Supervisor {
                 // Queued: per-chat ordering is kept by the engine; this loop stays responsive.
                 drop(self.inner.engine.submit(bot.id, message));
             }
+            TransportEvent::InboundConfirmed { message, stored } => {
+                self.inner.engine.submit_confirmed(bot.id, message, stored);
+            }
             TransportEvent::Ack {
                 provider_message_id,
                 status,

@@ -28,7 +28,7 @@ use crate::{
     domain::{Bot, ContactId, DeliveryStatus},
     error::Result,
     ids::BotId,
-    ports::{Clock, DomainEvent, EventBus, InboundMessage, LlmFactory, Store},
+    ports::{Clock, DomainEvent, EventBus, InboundMessage, LlmFactory, Store, StoredReceipt},
 };
 
 /// Tunables of the engine.
@@ -77,7 +77,11 @@ type ChatKey = (BotId, ContactId);
 
 /// Acks for not-yet-recorded messages kept at most (a safety bound; normally a handful).
 const MAX_EARLY_ACKS: usize = 10_000;
-type Job = (InboundMessage, Option<oneshot::Sender<Result<Outcome>>>);
+struct Job {
+    message: InboundMessage,
+    reply: Option<oneshot::Sender<Result<Outcome>>>,
+    stored: Option<StoredReceipt>,
+}
 
 pub(crate) struct Inner {
     pub(crate) deps: EngineDeps,
@@ -168,8 +172,28 @@ impl Engine {
         message: InboundMessage,
     ) -> oneshot::Receiver<Result<Outcome>> {
         let (tx, rx) = oneshot::channel();
-        self.enqueue(bot, message, Some(tx));
+        self.enqueue(
+            bot,
+            Job {
+                message,
+                reply: Some(tx),
+                stored: None,
+            },
+        );
         rx
+    }
+
+    /// Queues an inbound message whose transport waits for `stored`: it is answered as soon as
+    /// the message is durably recorded (or recording failed), before the reply is produced.
+    pub fn submit_confirmed(&self, bot: BotId, message: InboundMessage, stored: StoredReceipt) {
+        self.enqueue(
+            bot,
+            Job {
+                message,
+                reply: None,
+                stored: Some(stored),
+            },
+        );
     }
 
     /// Queues an inbound message and waits for its outcome.
@@ -179,16 +203,10 @@ impl Engine {
             .unwrap_or(Err(crate::Error::Shutdown))
     }
 
-    fn enqueue(
-        &self,
-        bot: BotId,
-        message: InboundMessage,
-        reply: Option<oneshot::Sender<Result<Outcome>>>,
-    ) {
-        let key = (bot, message.from.clone());
+    fn enqueue(&self, bot: BotId, job: Job) {
+        let key = (bot, job.message.from.clone());
         self.inner.in_flight.fetch_add(1, Ordering::SeqCst);
         let mut chats = self.inner.chats.lock().unwrap_or_else(|p| p.into_inner());
-        let job = (message, reply);
         let job = match chats.get(&key) {
             Some(sender) => match sender.send(job) {
                 Ok(()) => return,
@@ -221,11 +239,15 @@ impl Engine {
                     }
                 }
             };
-            let (message, reply) = job;
+            let Job {
+                message,
+                reply,
+                stored,
+            } = job;
             let engine = self.clone();
             let bot = key.0;
             // A panic in one message's processing must not kill the chat or the engine.
-            let outcome = tokio::spawn(async move { engine.process(bot, message).await })
+            let outcome = tokio::spawn(async move { engine.process(bot, message, stored).await })
                 .await
                 .unwrap_or_else(|e| {
                     tracing::error!(bot = %bot, "message processing panicked: {e}");

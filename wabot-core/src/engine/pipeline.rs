@@ -14,7 +14,7 @@ use crate::{
     ids::MessageId,
     ports::{
         ChatPurpose, ChatRequest, DomainEvent, InboundKind, InboundMessage, InboundOutcome,
-        LlmClient, NewInbound,
+        LlmClient, NewInbound, StoredReceipt,
     },
 };
 
@@ -53,9 +53,18 @@ impl Engine {
         &self,
         bot_id: crate::ids::BotId,
         inbound: InboundMessage,
+        stored: Option<StoredReceipt>,
     ) -> Result<Outcome> {
         let deps = &self.inner.deps;
-        let bot = self.bot(bot_id).await?;
+        let bot = match self.bot(bot_id).await {
+            Ok(bot) => bot,
+            Err(e) => {
+                if let Some(receipt) = &stored {
+                    receipt.confirm(Err(e.to_string()));
+                }
+                return Err(e);
+            }
+        };
         let now = deps.clock.now();
 
         // 1. Persist first: the message and the lead, atomically, deduplicated.
@@ -76,8 +85,11 @@ impl Engine {
                 body,
                 received_at: now,
             })
-            .await?;
-        let (mut lead, message, new_lead) = match recorded {
+            .await;
+        if let Some(receipt) = &stored {
+            receipt.confirm(recorded.as_ref().map(|_| ()).map_err(|e| e.to_string()));
+        }
+        let (mut lead, message, new_lead) = match recorded? {
             InboundOutcome::Duplicate => return Ok(Outcome::Duplicate),
             InboundOutcome::Recorded {
                 lead,

@@ -21,5 +21,5 @@ pub use store::{
 };
 pub use transport::{
     DisconnectReason, EventSink, InboundKind, InboundMessage, MessagingTransport, SentMessage,
-    TransportEvent, TransportFactory,
+    StoredReceipt, TransportEvent, TransportFactory,
 };

@@ -1,11 +1,14 @@
 //! The messaging-transport port: one WhatsApp session (or a sandbox standing in for one).
 
-use std::sync::Arc;
+use std::{
+    fmt,
+    sync::{Arc, Mutex},
+};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use tokio::sync::mpsc;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::{
     domain::{Bot, ContactId, DeliveryStatus},
@@ -42,6 +45,57 @@ pub struct InboundMessage {
     pub kind: InboundKind,
     /// When the network says it was sent.
     pub sent_at: DateTime<Utc>,
+}
+
+/// Tells a transport when the engine has durably stored an inbound message, so it can
+/// acknowledge it to the network only then (a webhook answers 200 after the commit, and a
+/// failure makes the network retry instead of losing the message).
+///
+/// It carries no data: it serializes as nothing and compares equal to every receipt.
+#[derive(Clone, Default)]
+pub struct StoredReceipt(Arc<Mutex<Option<oneshot::Sender<Result<(), String>>>>>);
+
+impl StoredReceipt {
+    /// A receipt and the receiver that resolves when the message is stored (`Ok`) or could not
+    /// be (`Err` with the reason; also when the receipt is dropped unanswered).
+    pub fn new() -> (Self, oneshot::Receiver<Result<(), String>>) {
+        let (tx, rx) = oneshot::channel();
+        (Self(Arc::new(Mutex::new(Some(tx)))), rx)
+    }
+
+    /// Answers the receipt (only the first answer counts).
+    pub fn confirm(&self, outcome: Result<(), String>) {
+        if let Some(tx) = self.0.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = tx.send(outcome);
+        }
+    }
+}
+
+impl fmt::Debug for StoredReceipt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StoredReceipt")
+    }
+}
+
+impl PartialEq for StoredReceipt {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for StoredReceipt {}
+
+impl Serialize for StoredReceipt {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_unit()
+    }
+}
+
+impl<'de> Deserialize<'de> for StoredReceipt {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <()>::deserialize(deserializer)?;
+        Ok(Self::default())
+    }
 }
 
 /// Why a session ended.
@@ -85,6 +139,14 @@ pub enum TransportEvent {
     },
     /// A customer wrote.
     Inbound(InboundMessage),
+    /// A customer wrote, and the transport waits for `stored` before acknowledging the message
+    /// to the network.
+    InboundConfirmed {
+        /// The message.
+        message: InboundMessage,
+        /// Answered once the message is durably stored (or could not be).
+        stored: StoredReceipt,
+    },
     /// Delivery progress of a message the bot sent.
     Ack {
         /// The network's id of the sent message.

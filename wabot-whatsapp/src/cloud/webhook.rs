@@ -12,10 +12,13 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use wabot_core::{
     domain::DeliveryStatus,
-    ports::{EventSink, TransportEvent},
+    ports::{EventSink, StoredReceipt, TransportEvent},
 };
 
 use super::{payload, recent::Recent};
+
+/// How long a webhook post waits for its messages to be stored before answering 503.
+const STORE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The header carrying the body's signature: `sha256=<hex HMAC-SHA256(app secret, raw body)>`.
 pub const SIGNATURE_HEADER: &str = "X-Hub-Signature-256";
@@ -43,6 +46,10 @@ pub enum WebhookError {
     /// later (HTTP 503).
     #[error("the bot's WhatsApp Cloud API session is not running; retry later")]
     NotRunning,
+    /// A message could not be stored (database unavailable, timeout), so it is not
+    /// acknowledged; Meta retries the post later (HTTP 503).
+    #[error("the message could not be stored: {0}; retry later")]
+    NotStored(String),
 }
 
 impl WebhookError {
@@ -52,7 +59,7 @@ impl WebhookError {
             Self::VerificationRefused(_) => 403,
             Self::BadSignature(_) => 401,
             Self::BadRequest(_) => 400,
-            Self::NotRunning => 503,
+            Self::NotRunning | Self::NotStored(_) => 503,
         }
     }
 }
@@ -249,13 +256,16 @@ impl CloudWebhook {
     /// Messages already forwarded are dropped (a bounded memory of recent ids; the store
     /// deduplicates too). A status is forwarded only when it advances what was forwarded before
     /// for that message ([`DeliveryStatus::advances_to`]), so late or repeated statuses are
-    /// harmless. Returning `Ok` means every event is in the session's queue (a post with nothing
-    /// to forward is accepted even while the session is stopped); on [`WebhookError::NotRunning`]
-    /// Meta retries the post and the events already queued are then dropped as duplicates.
+    /// harmless. Returning `Ok` means every message is durably stored by the engine (each is sent
+    /// as [`TransportEvent::InboundConfirmed`] and awaited) and every status is queued; a post with
+    /// nothing to forward is accepted even while the session is stopped. On
+    /// [`WebhookError::NotRunning`] or [`WebhookError::NotStored`] Meta retries the post, and
+    /// whatever was already stored is then dropped as a duplicate.
     ///
     /// # Errors
     /// [`WebhookError::BadSignature`] (401, logged), [`WebhookError::BadRequest`] (400: not
-    /// JSON, or `entry` not a list), [`WebhookError::NotRunning`] (503). Never panics.
+    /// JSON, or `entry` not a list), [`WebhookError::NotRunning`] and
+    /// [`WebhookError::NotStored`] (503). Never panics.
     pub async fn handle(
         &self,
         signature: Option<&str>,
@@ -282,6 +292,7 @@ impl CloudWebhook {
             return Ok(outcome);
         }
         let sink = self.hook.sink().ok_or(WebhookError::NotRunning)?;
+        let mut receipts = Vec::new();
         if parsed.display_number.is_some() {
             self.hook.state().display_number = parsed.display_number.clone();
         }
@@ -297,10 +308,13 @@ impl CloudWebhook {
                 }
                 state.seen.insert(id.clone(), ());
             }
-            if sink.send(TransportEvent::Inbound(message)).await.is_err() {
+            let (stored, receipt) = StoredReceipt::new();
+            let event = TransportEvent::InboundConfirmed { message, stored };
+            if sink.send(event).await.is_err() {
                 self.hook.state().seen.remove(&id);
                 return Err(WebhookError::NotRunning);
             }
+            receipts.push((id.clone(), receipt));
             self.hook.remember_inbound(&contact, &id);
             outcome.messages += 1;
         }
@@ -333,7 +347,31 @@ impl CloudWebhook {
             }
             outcome.statuses += 1;
         }
-        Ok(outcome)
+        // Answer 200 only once every message is durably stored: if one is not, Meta retries
+        // the post (the stored ones are then dropped as duplicates by the store).
+        let mut failure = None;
+        for (id, receipt) in receipts {
+            let stored = match tokio::time::timeout(STORE_WAIT, receipt).await {
+                Ok(Ok(Ok(()))) => Ok(()),
+                Ok(Ok(Err(reason))) => Err(reason),
+                Ok(Err(_)) => Err("the engine dropped the message".to_string()),
+                Err(_) => Err(format!("not stored within {} s", STORE_WAIT.as_secs())),
+            };
+            if let Err(reason) = stored {
+                self.hook.state().seen.remove(&id);
+                failure.get_or_insert(reason);
+            }
+        }
+        match failure {
+            Some(reason) => {
+                tracing::warn!(
+                    phone_number_id = self.hook.label(),
+                    "webhook not acknowledged: {reason}"
+                );
+                Err(WebhookError::NotStored(reason))
+            }
+            None => Ok(outcome),
+        }
     }
 }
 

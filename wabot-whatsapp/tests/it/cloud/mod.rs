@@ -55,6 +55,35 @@ pub(crate) fn contact(id: &str) -> ContactId {
     ContactId::parse(id).unwrap()
 }
 
+/// Plays the engine's part for receipts: answers every `InboundConfirmed` with `answer` (as if
+/// the message had been stored, or failed to be) and passes it on as a plain `Inbound`.
+pub(crate) fn confirm_as_stored(
+    mut raw: mpsc::Receiver<TransportEvent>,
+    answer: Result<(), String>,
+) -> mpsc::Receiver<TransportEvent> {
+    let (tx, rx) = mpsc::channel(64);
+    tokio::spawn(async move {
+        while let Some(event) = raw.recv().await {
+            let event = match event {
+                TransportEvent::InboundConfirmed { message, stored } => {
+                    // Passed on before answering, so it is visible once `handle` returns.
+                    let sent = tx.send(TransportEvent::Inbound(message)).await;
+                    stored.confirm(answer.clone());
+                    if sent.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                other => other,
+            };
+            if tx.send(event).await.is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
 /// A running transport and the events it emits.
 pub(crate) struct Session {
     pub(crate) transport: Arc<CloudTransport>,
@@ -68,11 +97,12 @@ impl Session {
     pub(crate) async fn start(config: CloudConfig) -> Self {
         init_logs();
         let transport = Arc::new(CloudTransport::new(config).unwrap());
-        let (sink, mut events) = mpsc::channel(64);
+        let (sink, raw) = mpsc::channel(64);
         let run = tokio::spawn({
             let transport = transport.clone();
             async move { transport.run(sink).await }
         });
+        let mut events = confirm_as_stored(raw, Ok(()));
         let first = tokio::time::timeout(WAIT, events.recv())
             .await
             .expect("the session starts")
@@ -88,9 +118,10 @@ impl Session {
 
     /// Everything emitted so far (waits briefly for in-flight events).
     pub(crate) async fn drain(&mut self) -> Vec<TransportEvent> {
-        tokio::task::yield_now().await;
         let mut out = Vec::new();
-        while let Ok(event) = self.events.try_recv() {
+        while let Ok(Some(event)) =
+            tokio::time::timeout(Duration::from_millis(50), self.events.recv()).await
+        {
             out.push(event);
         }
         out

@@ -362,3 +362,57 @@ async fn after_stop_events_are_refused_with_503_and_accepted_again_once_redelive
     assert_eq!(inbound(&restarted.drain().await).len(), 1);
     restarted.stop().await;
 }
+
+#[tokio::test]
+async fn a_message_that_cannot_be_stored_is_not_acknowledged_and_its_retry_is_taken() {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    };
+
+    use wabot_core::ports::MessagingTransport as _;
+
+    let graph = FakeGraph::start().await;
+    let transport = Arc::new(wabot_whatsapp::cloud::CloudTransport::new(config(&graph)).unwrap());
+    let (sink, mut raw) = tokio::sync::mpsc::channel(64);
+    let run = tokio::spawn({
+        let transport = transport.clone();
+        async move { transport.run(sink).await }
+    });
+    // Plays the engine: storage fails until `healthy` is set.
+    let healthy = Arc::new(AtomicBool::new(false));
+    let (stored_tx, mut stored_rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn({
+        let healthy = healthy.clone();
+        async move {
+            while let Some(event) = raw.recv().await {
+                if let TransportEvent::InboundConfirmed { message, stored } = event {
+                    if healthy.load(Ordering::SeqCst) {
+                        let _ = stored_tx.send(message.provider_message_id.clone());
+                        stored.confirm(Ok(()));
+                    } else {
+                        stored.confirm(Err("database is locked".into()));
+                    }
+                }
+            }
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let webhook = transport.webhook();
+    let (signature, body) = WebhookPayload::new(PHONE_NUMBER_ID)
+        .text("34612345678", "Ana", "wamid.retry-me", "hola")
+        .signed(APP_SECRET);
+
+    let refused = webhook.handle(Some(&signature), &body).await.unwrap_err();
+    assert!(matches!(refused, WebhookError::NotStored(ref r) if r.contains("locked")));
+    assert_eq!(refused.http_status(), 503);
+
+    // Meta retries once storage works again: the message is taken, not dropped as a duplicate.
+    healthy.store(true, Ordering::SeqCst);
+    let outcome = webhook.handle(Some(&signature), &body).await.unwrap();
+    assert_eq!((outcome.messages, outcome.duplicates), (1, 0));
+    assert_eq!(stored_rx.recv().await.as_deref(), Some("wamid.retry-me"));
+
+    transport.stop().await;
+    run.await.unwrap().unwrap();
+}
