@@ -316,7 +316,9 @@ impl MembersApi {
                 "you may not grant `{role}`, which is above your own role `{mine}`"
             )));
         }
-        let email = Email::parse(&body.email)?;
+        // Sign-in compares e-mails exactly; both sides are lower-cased (providers treat the
+        // local part case-insensitively in practice).
+        let email = Email::parse(&body.email.to_lowercase())?;
         let name = match body.name.as_deref().map(str::trim) {
             Some(n) if !n.is_empty() => {
                 if n.chars().count() > 80 {

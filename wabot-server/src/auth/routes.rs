@@ -380,3 +380,17 @@ async fn me(State(state): State<AppState>, headers: HeaderMap) -> Response {
         Err(e) => error_response(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::safe_return_to;
+
+    #[test]
+    fn return_to_accepts_local_paths_only() {
+        assert_eq!(safe_return_to(Some("/leads?x=1")), "/leads?x=1");
+        assert_eq!(safe_return_to(Some("//evil.example")), "/");
+        assert_eq!(safe_return_to(Some("/\\evil.example")), "/");
+        assert_eq!(safe_return_to(Some("https://evil.example")), "/");
+        assert_eq!(safe_return_to(None), "/");
+    }
+}

@@ -177,7 +177,7 @@ impl AuthService {
         &self,
         identity: &Identity,
     ) -> Result<Result<User, OAuthRefusal>, ApiError> {
-        let Ok(email) = Email::parse(&identity.email) else {
+        let Ok(email) = Email::parse(&identity.email.to_lowercase()) else {
             return Ok(Err(OAuthRefusal::EmailUnverified));
         };
         let name = identity

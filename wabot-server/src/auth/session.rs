@@ -93,3 +93,56 @@ pub(crate) fn read_cookie(headers: &http::HeaderMap, name: &str) -> Option<Strin
         .map(|(_, v)| v.trim().trim_matches('"').to_string())
         .filter(|v| !v.is_empty())
 }
+
+#[cfg(test)]
+mod tests {
+    use http::{HeaderMap, HeaderValue};
+
+    use super::*;
+
+    #[test]
+    fn cookies_are_read_from_any_cookie_header_and_empty_values_ignored() {
+        let mut h = HeaderMap::new();
+        h.append(
+            http::header::COOKIE,
+            HeaderValue::from_static("a=1; wabot_session=tok"),
+        );
+        h.append(
+            http::header::COOKIE,
+            HeaderValue::from_static("wabot_oauth="),
+        );
+        assert_eq!(read_cookie(&h, SESSION_COOKIE).as_deref(), Some("tok"));
+        assert_eq!(read_cookie(&h, FLOW_COOKIE), None);
+        assert_eq!(read_cookie(&h, "missing"), None);
+    }
+
+    #[test]
+    fn session_cookies_are_http_only_and_lax() {
+        let c = cookie(SESSION_COOKIE, "v", "/", 60, true);
+        assert_eq!(
+            c,
+            "wabot_session=v; Path=/; Max-Age=60; HttpOnly; SameSite=Lax; Secure"
+        );
+    }
+
+    #[test]
+    fn signed_claims_verify_only_with_their_key_and_audience() {
+        #[derive(Debug, Serialize, Deserialize, PartialEq)]
+        struct C {
+            aud: String,
+            exp: i64,
+        }
+        let signer = Signer::new(&[1; 32]);
+        let claims = C {
+            aud: FLOW_AUDIENCE.into(),
+            exp: Utc::now().timestamp() + 60,
+        };
+        let token = signer.sign(&claims).unwrap();
+        assert_eq!(signer.verify::<C>(&token, FLOW_AUDIENCE), Some(claims));
+        assert_eq!(signer.verify::<C>(&token, SESSION_AUDIENCE), None);
+        assert_eq!(
+            Signer::new(&[2; 32]).verify::<C>(&token, FLOW_AUDIENCE),
+            None
+        );
+    }
+}

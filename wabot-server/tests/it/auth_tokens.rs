@@ -178,7 +178,7 @@ async fn members_can_be_invited_changed_and_removed_but_not_the_last_owner() {
         .unwrap();
     assert_eq!(invited.status(), StatusCode::CREATED);
     let invited: Value = invited.json().await.unwrap();
-    assert_eq!(invited["email"], "New.Agent@example.com");
+    assert_eq!(invited["email"], "new.agent@example.com");
     let new_id = invited["user_id"].as_str().unwrap().to_string();
 
     let promoted = client()

@@ -84,7 +84,7 @@ async fn an_invited_member_signs_in_and_lands_where_they_started() {
     let ws = workspace(store, "Sunny").await;
     let ana = user(store, "ana@sunny.example.com").await;
     member(store, ws, &ana, Role::Agent).await;
-    idp.sign_in_as("ana@sunny.example.com", true);
+    idp.sign_in_as("Ana@Sunny.example.com", true);
 
     let mut browser = Browser::default();
     let callback = browser.reach_callback(&app).await;
