@@ -20,7 +20,9 @@ use crate::{
     auth::ApiAuth,
     error::ApiError,
     state::AppState,
-    webhooks::{WEBHOOK_EVENTS, generate_secret, guard::is_internal_host, seal_secret},
+    webhooks::{
+        WEBHOOK_EVENTS, generate_secret, guard::is_internal_host, seal_secret, webhooks_changed,
+    },
 };
 
 /// The webhook operations.
@@ -202,6 +204,7 @@ impl WebhooksApi {
             created_at: Utc::now(),
         };
         state.store.create_webhook(&webhook).await?;
+        webhooks_changed();
         Ok(WebhookCreated::Created(Json(CreatedWebhook {
             secret,
             webhook: info(&webhook),
@@ -253,6 +256,7 @@ impl WebhooksApi {
                 wabot_core::Error::NotFound(_) => ApiError::not_found("webhook"),
                 e => e.into(),
             })?;
+        webhooks_changed();
         Ok(Deleted::NoContent)
     }
 

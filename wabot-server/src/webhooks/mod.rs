@@ -12,4 +12,4 @@ mod worker;
 
 pub use secret::{generate_secret, open_secret, seal_secret};
 pub use settings::WebhookSettings;
-pub use worker::{WEBHOOK_EVENTS, Worker, spawn_worker};
+pub use worker::{WEBHOOK_EVENTS, Worker, spawn_worker, webhooks_changed};

@@ -28,6 +28,7 @@ use tokio::{sync::Notify, task::JoinHandle};
 use uuid::Uuid;
 use wabot_core::{
     domain::{DeliveryState, Webhook, WebhookDelivery},
+    ids::WorkspaceId,
     ports::{DomainEvent, EventBus, ServerStore},
 };
 
@@ -71,6 +72,26 @@ pub struct Worker {
     http: reqwest::Client,
     wake: Notify,
     webhooks: Mutex<HashMap<Uuid, Webhook>>,
+    by_workspace: Mutex<HashMap<WorkspaceId, CachedList>>,
+}
+
+/// A workspace's webhooks as listed at `at`, under change generation `generation`.
+struct CachedList {
+    at: std::time::Instant,
+    generation: u64,
+    hooks: Vec<Webhook>,
+}
+
+/// How long a workspace's webhook list is reused for events (changes made through this
+/// server's API apply at once; another replica's within this time).
+const LIST_TTL: Duration = Duration::from_secs(10);
+
+static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Tells the workers of this process that webhooks were created or deleted, so the next
+/// event lists them afresh. The webhook API calls it.
+pub fn webhooks_changed() {
+    GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 }
 
 impl std::fmt::Debug for Worker {
@@ -106,6 +127,7 @@ impl Worker {
             http,
             wake: Notify::new(),
             webhooks: Mutex::new(HashMap::new()),
+            by_workspace: Mutex::new(HashMap::new()),
         }
     }
 
@@ -179,7 +201,10 @@ impl Worker {
             return Ok(0);
         }
         let workspace = event.workspace_id();
-        let hooks = self.store.list_webhooks(workspace).await?;
+        let hooks = self.workspace_webhooks(workspace).await?;
+        if hooks.is_empty() {
+            return Ok(0);
+        }
         let data = serde_json::to_value(event).unwrap_or(serde_json::Value::Null);
         let deliveries: Vec<WebhookDelivery> = hooks
             .iter()
@@ -340,6 +365,35 @@ impl Worker {
             Err(e) if e.is_timeout() => Err((None, "timed out".into(), false)),
             Err(e) => Err((None, format!("could not reach the receiver: {e}"), false)),
         }
+    }
+
+    /// The webhooks of a workspace, listed at most every [`LIST_TTL`] unless they changed.
+    async fn workspace_webhooks(&self, ws: WorkspaceId) -> wabot_core::Result<Vec<Webhook>> {
+        let generation = GENERATION.load(std::sync::atomic::Ordering::Relaxed);
+        if let Some(c) = self
+            .by_workspace
+            .lock()
+            .expect("webhook list lock")
+            .get(&ws)
+            && c.generation == generation
+            && c.at.elapsed() < LIST_TTL
+        {
+            return Ok(c.hooks.clone());
+        }
+        let hooks = self.store.list_webhooks(ws).await?;
+        let mut cache = self.by_workspace.lock().expect("webhook list lock");
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        cache.insert(
+            ws,
+            CachedList {
+                at: std::time::Instant::now(),
+                generation,
+                hooks: hooks.clone(),
+            },
+        );
+        Ok(hooks)
     }
 
     /// A webhook by id, from the cache or (on a miss) from the store.

@@ -349,6 +349,7 @@ async fn a_webhook_pointing_into_the_internal_network_is_never_called() {
         })
         .await
         .unwrap();
+    wabot_server::webhooks::webhooks_changed();
     app.state
         .bus
         .publish(qualified_event(&app, p.a, s.lead).await);
