@@ -40,6 +40,7 @@ struct IdpState {
     codes: Mutex<HashMap<String, Grant>>,
     tokens: Mutex<HashMap<String, FakeIdentity>>,
     include_id_token: Mutex<bool>,
+    wrong_nonce: Mutex<bool>,
     token_requests: Mutex<u32>,
 }
 
@@ -84,6 +85,11 @@ impl FakeIdp {
     /// Whether `/token` returns an `id_token` (else the app must call `/userinfo`).
     pub(crate) fn include_id_token(&self, yes: bool) {
         *self.state.include_id_token.lock().unwrap() = yes;
+    }
+
+    /// Whether the `id_token` carries another nonce than the one asked for (a replay).
+    pub(crate) fn wrong_nonce(&self, yes: bool) {
+        *self.state.wrong_nonce.lock().unwrap() = yes;
     }
 
     pub(crate) fn token_requests(&self) -> u32 {
@@ -188,7 +194,7 @@ async fn token(
             "email": grant.identity.email,
             "email_verified": grant.identity.verified,
             "name": grant.identity.name,
-            "nonce": grant.nonce,
+            "nonce": if *s.wrong_nonce.lock().unwrap() { "replayed".to_string() } else { grant.nonce.clone() },
             "iat": 1, "exp": 4_000_000_000u64,
         });
         let id_token = format!(

@@ -242,3 +242,18 @@ async fn return_to_cannot_leave_the_site() {
     let callback = Browser::location(&at_idp);
     assert_eq!(browser.finish(&callback).await, "/");
 }
+
+#[tokio::test]
+async fn an_id_token_with_another_nonce_is_refused() {
+    let idp = FakeIdp::start().await;
+    idp.wrong_nonce(true);
+    let (app, _dir) = TestServer::memory(Some(&idp), |_| {}).await;
+    idp.sign_in_as(ADMIN_EMAIL, true);
+    let mut browser = Browser::default();
+    let callback = browser.reach_callback(&app).await;
+    assert_eq!(
+        browser.finish(&callback).await,
+        "/login?error=nonce_mismatch"
+    );
+    assert_eq!(browser.me(&app).await.0, StatusCode::UNAUTHORIZED);
+}
