@@ -119,6 +119,7 @@ async fn one_chat(store: &dyn Store, bot: &Bot, chat: usize, count: usize) -> an
             body: format!("Reply {} to {} messages", i, history.len()),
             provider_message_id: None,
             delivery: DeliveryStatus::Pending,
+            error: None,
             created_at: Utc::now(),
         };
         store.insert_message(&reply).await?;
@@ -127,6 +128,7 @@ async fn one_chat(store: &dyn Store, bot: &Bot, chat: usize, count: usize) -> an
                 reply.id,
                 Some(&format!("out.{chat}.{i}")),
                 DeliveryStatus::Sent,
+                None,
             )
             .await?;
         if i % 5 == 0 {

@@ -10,7 +10,7 @@ use wabot_core::{
     Result,
     domain::{ApiToken, Direction, LeadStatus, Member, Webhook, WebhookDelivery, Workspace},
     ids::{BotId, UserId, WorkspaceId},
-    ports::{AccessStore, ReportStore, WebhookStore},
+    ports::{AccessStore, BotActivity, ReportStore, WebhookStore},
 };
 
 use super::{Backend, access_ops as ops};
@@ -130,5 +130,13 @@ impl ReportStore for Backend {
 
     async fn leads_by_status(&self, workspace: WorkspaceId) -> Result<Vec<(LeadStatus, u64)>> {
         on!(self.read, |c| ops::leads_by_status(c, workspace))
+    }
+
+    async fn bot_activity(
+        &self,
+        workspace: WorkspaceId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<BotActivity>> {
+        on!(self.read, |c| ops::bot_activity(c, workspace, since))
     }
 }

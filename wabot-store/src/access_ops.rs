@@ -17,13 +17,14 @@ use wabot_core::{
     Error, Result,
     domain::{ApiToken, Direction, LeadStatus, Member, Webhook, WebhookDelivery, Workspace},
     ids::{BotId, UserId, WorkspaceId},
+    ports::BotActivity,
 };
 
 use super::{Db, ops::Conn};
 use crate::{
     access_rows::{
-        ApiTokenRow, DayCountRow, DeliveryRow, StatusCountRow, WebhookRow, api_token_columns,
-        delivery_columns, delivery_numbers, webhook_columns,
+        ActivityRow, ApiTokenRow, DayCountRow, DeliveryRow, StatusCountRow, WebhookRow,
+        api_token_columns, delivery_columns, delivery_numbers, webhook_columns,
     },
     error::{db_error, is_foreign_key_violation, is_unique_violation},
     rows::{MemberRow, WorkspaceRow, convert_all, member_columns, workspace_columns},
@@ -442,4 +443,31 @@ pub(crate) async fn leads_by_status(
     let mut counts: Vec<(LeadStatus, u64)> = convert_all(rows)?;
     counts.sort_by_key(|(status, _)| LeadStatus::ALL.iter().position(|s| s == status));
     Ok(counts)
+}
+
+pub(crate) async fn bot_activity(
+    c: &mut Conn,
+    workspace: WorkspaceId,
+    since: DateTime<Utc>,
+) -> Result<Vec<BotActivity>> {
+    // SUM of a bigint is numeric on PostgreSQL: cast back so both dialects return a bigint.
+    let rows = sqlx::query_as::<Db, ActivityRow>(
+        "SELECT bot_id, CAST(SUM(messages) AS BIGINT) AS messages, \
+         CAST(SUM(leads) AS BIGINT) AS leads FROM (\
+         SELECT m.bot_id AS bot_id, COUNT(*) AS messages, 0 AS leads \
+         FROM messages m JOIN bots b ON b.id = m.bot_id \
+         WHERE b.workspace_id = $1 AND m.created_at >= $2 GROUP BY m.bot_id \
+         UNION ALL \
+         SELECT bot_id, 0 AS messages, COUNT(*) AS leads FROM leads \
+         WHERE workspace_id = $3 AND created_at >= $4 GROUP BY bot_id\
+         ) AS activity GROUP BY bot_id ORDER BY bot_id",
+    )
+    .bind(workspace.0)
+    .bind(Ts(since))
+    .bind(workspace.0)
+    .bind(Ts(since))
+    .fetch_all(&mut *c)
+    .await
+    .map_err(|e| db_error("bot_activity", e))?;
+    Ok(rows.into_iter().map(BotActivity::from).collect())
 }

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use wabot_core::{
     Error, Result,
     domain::{ApiToken, Direction, Label, LeadStatus, Webhook, WebhookDelivery},
+    ports::BotActivity,
 };
 
 use crate::{
@@ -188,6 +189,24 @@ impl TryFrom<StatusCountRow> for (LeadStatus, u64) {
             )
         })?;
         Ok((status, count(row.n)))
+    }
+}
+
+/// One row of `bot_activity`.
+#[derive(FromRow)]
+pub(crate) struct ActivityRow {
+    bot_id: Uuid,
+    messages: i64,
+    leads: i64,
+}
+
+impl From<ActivityRow> for BotActivity {
+    fn from(row: ActivityRow) -> Self {
+        Self {
+            bot_id: row.bot_id.into(),
+            messages: count(row.messages),
+            leads: count(row.leads),
+        }
     }
 }
 

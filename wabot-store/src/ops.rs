@@ -556,8 +556,8 @@ async fn insert_message_row(c: &mut Conn, message: &Message) -> Result<(), sqlx:
     let (sender, agent) = sender_columns(message.sender);
     sqlx::query(
         "INSERT INTO messages (id, bot_id, lead_id, direction, sender, sender_agent, body, \
-         provider_message_id, delivery, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         provider_message_id, delivery, error, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(message.id.0)
     .bind(message.bot_id.0)
@@ -568,6 +568,7 @@ async fn insert_message_row(c: &mut Conn, message: &Message) -> Result<(), sqlx:
     .bind(&message.body)
     .bind(message.provider_message_id.as_deref())
     .bind(message.delivery.as_str())
+    .bind(message.error.as_deref())
     .bind(Ts(message.created_at))
     .execute(&mut *c)
     .await?;
@@ -684,6 +685,7 @@ async fn record_inbound_in(c: &mut Conn, inbound: &NewInbound) -> Result<Inbound
         body: inbound.body.clone(),
         provider_message_id: Some(inbound.provider_message_id.clone()),
         delivery: DeliveryStatus::Received,
+        error: None,
         created_at: inbound.received_at,
     };
     Ok(InboundOutcome::Recorded {
@@ -714,14 +716,16 @@ pub(crate) async fn mark_sent(
     id: MessageId,
     provider_message_id: Option<&str>,
     delivery: DeliveryStatus,
+    error: Option<&str>,
 ) -> Result<()> {
     let done = sqlx::query(
         "UPDATE messages SET delivery = $2, \
-         provider_message_id = COALESCE($3, provider_message_id) WHERE id = $1",
+         provider_message_id = COALESCE($3, provider_message_id), error = $4 WHERE id = $1",
     )
     .bind(id.0)
     .bind(delivery.as_str())
     .bind(provider_message_id)
+    .bind(error)
     .execute(&mut *c)
     .await
     .map_err(|e| match is_unique_violation(&e) {

@@ -288,7 +288,7 @@ pub(crate) fn contains_pattern(needle: &str) -> String {
 macro_rules! message_columns {
     () => {
         "id, bot_id, lead_id, direction, sender, sender_agent, \
-     body, provider_message_id, delivery, created_at"
+     body, provider_message_id, delivery, error, created_at"
     };
 }
 pub(crate) use message_columns;
@@ -304,6 +304,7 @@ pub(crate) struct MessageRow {
     body: String,
     provider_message_id: Option<String>,
     delivery: String,
+    error: Option<String>,
     created_at: Ts,
 }
 
@@ -336,6 +337,7 @@ impl TryFrom<MessageRow> for Message {
                 .delivery
                 .parse()
                 .map_err(|e| corrupt("message", row.id, e))?,
+            error: row.error,
             created_at: row.created_at.into(),
         })
     }

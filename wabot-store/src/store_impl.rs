@@ -129,13 +129,16 @@ impl MessageStore for Backend {
         id: MessageId,
         provider_message_id: Option<&str>,
         delivery: DeliveryStatus,
+        error: Option<&str>,
     ) -> Result<()> {
         let provider_message_id = provider_message_id.map(str::to_string);
+        let error = error.map(str::to_string);
         on!(self.write, |c| ops::mark_sent(
             c,
             id,
             provider_message_id.as_deref(),
-            delivery
+            delivery,
+            error.as_deref()
         ))
     }
 

@@ -245,6 +245,7 @@ pub async fn deleting_a_bot_removes_its_leads_messages_schedules_and_history(
             body: "Hello!".into(),
             provider_message_id: Some("wamid.out".into()),
             delivery: DeliveryStatus::Sent,
+            error: None,
             created_at: now(),
         };
         store.insert_message(&reply).await.unwrap();

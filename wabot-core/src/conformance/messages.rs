@@ -22,6 +22,7 @@ fn outbound(lead: &Lead, body: &str) -> Message {
         body: body.to_string(),
         provider_message_id: None,
         delivery: DeliveryStatus::Pending,
+        error: None,
         created_at: now(),
     }
 }
@@ -131,17 +132,17 @@ pub async fn mark_sent_records_provider_id_and_delivery(db: &dyn TestDatabase) {
     store.insert_message(&other).await.unwrap();
 
     store
-        .mark_sent(message.id, Some("wamid.out"), DeliveryStatus::Sent)
+        .mark_sent(message.id, Some("wamid.out"), DeliveryStatus::Sent, None)
         .await
         .unwrap();
     let after_send = store.recent_messages(lead.id, 2).await.unwrap();
     store
-        .mark_sent(message.id, None, DeliveryStatus::Failed)
+        .mark_sent(message.id, None, DeliveryStatus::Failed, None)
         .await
         .unwrap();
     let after_failure = store.recent_messages(lead.id, 2).await.unwrap();
     let clash = store
-        .mark_sent(other.id, Some("wamid.out"), DeliveryStatus::Sent)
+        .mark_sent(other.id, Some("wamid.out"), DeliveryStatus::Sent, None)
         .await
         .unwrap_err();
     // Failed is final for acks.
@@ -172,7 +173,7 @@ pub async fn mark_sent_records_provider_id_and_delivery(db: &dyn TestDatabase) {
 
     // Re-sending under a new provider id moves the ack key.
     store
-        .mark_sent(message.id, Some("wamid.retry"), DeliveryStatus::Sent)
+        .mark_sent(message.id, Some("wamid.retry"), DeliveryStatus::Sent, None)
         .await
         .unwrap();
     let delivered = store
@@ -189,12 +190,65 @@ pub async fn mark_sent_records_provider_id_and_delivery(db: &dyn TestDatabase) {
     );
 }
 
+/// `mark_sent` stores why sending failed and a later successful attempt clears it; an inserted
+/// message keeps its reason; both survive reopening the database.
+pub async fn mark_sent_records_the_failure_reason(db: &dyn TestDatabase) {
+    const WINDOW: &str = "rejected: outside the 24-hour customer service window: a template \
+                          message is required";
+    let store = db.open().await;
+    let (_, lead) = conversation(&*store).await;
+    let message = outbound(&lead, "¿Seguimos?");
+    store.insert_message(&message).await.unwrap();
+    let imported = Message {
+        delivery: DeliveryStatus::Failed,
+        error: Some("not connected: QR code not scanned".into()),
+        ..outbound(&lead, "imported")
+    };
+    store.insert_message(&imported).await.unwrap();
+
+    store
+        .mark_sent(message.id, None, DeliveryStatus::Failed, Some(WINDOW))
+        .await
+        .unwrap();
+    let failed = store.recent_messages(lead.id, 2).await.unwrap();
+    let reopened = db.open().await.recent_messages(lead.id, 2).await.unwrap();
+    store
+        .mark_sent(message.id, Some("wamid.retry"), DeliveryStatus::Sent, None)
+        .await
+        .unwrap();
+    let retried = store.recent_messages(lead.id, 2).await.unwrap();
+
+    let expected = Message {
+        delivery: DeliveryStatus::Failed,
+        error: Some(WINDOW.into()),
+        ..message.clone()
+    };
+    assert_eq!(failed, vec![expected.clone(), imported.clone()]);
+    assert_eq!(reopened, failed);
+    assert_eq!(
+        retried,
+        vec![
+            Message {
+                provider_message_id: Some("wamid.retry".into()),
+                delivery: DeliveryStatus::Sent,
+                ..message
+            },
+            imported
+        ]
+    );
+}
+
 /// Marking a message that does not exist fails with `NotFound`.
 pub async fn marking_a_missing_message_fails_with_not_found(db: &dyn TestDatabase) {
     let store = db.open().await;
 
     let err = store
-        .mark_sent(MessageId::new(), Some("wamid.x"), DeliveryStatus::Sent)
+        .mark_sent(
+            MessageId::new(),
+            Some("wamid.x"),
+            DeliveryStatus::Sent,
+            None,
+        )
         .await
         .unwrap_err();
 

@@ -128,6 +128,7 @@ macro_rules! store_conformance_tests {
             outbound_message_needs_its_lead_and_unique_ids,
             recent_messages_are_the_last_n_in_stored_order,
             mark_sent_records_provider_id_and_delivery,
+            mark_sent_records_the_failure_reason,
             marking_a_missing_message_fails_with_not_found,
             acks_apply_only_when_they_are_progress,
             acks_for_unknown_messages_or_other_bots_change_nothing,
@@ -171,6 +172,7 @@ macro_rules! store_conformance_tests {
             // reports
             messages_are_counted_per_utc_day_and_direction,
             leads_are_counted_per_status_in_pipeline_order,
+            bot_activity_counts_messages_and_leads_since_a_time_per_bot,
         );
     };
     (@cases $database:expr; $($case:ident),* $(,)?) => {

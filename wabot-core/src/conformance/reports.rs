@@ -9,7 +9,7 @@ use super::{
 use crate::{
     domain::{Bot, DeliveryStatus, Direction, Lead, LeadStatus, Message, Sender},
     ids::{MessageId, WorkspaceId},
-    ports::Store,
+    ports::{BotActivity, Store},
 };
 
 fn at(day: u32, h: u32, m: u32, s: u32, micros: u32) -> DateTime<Utc> {
@@ -38,6 +38,7 @@ async fn outbound_at(store: &dyn Store, lead: &Lead, when: DateTime<Utc>) {
         body: "¡Hola! ¿En qué te ayudo?".into(),
         provider_message_id: None,
         delivery: DeliveryStatus::Sent,
+        error: None,
         created_at: when,
     };
     store.insert_message(&message).await.unwrap();
@@ -154,6 +155,86 @@ pub async fn leads_are_counted_per_status_in_pipeline_order(db: &dyn TestDatabas
     assert!(
         store
             .leads_by_status(WorkspaceId::new())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// Per bot of the workspace, messages (both directions) and leads created at or after `since`
+/// are counted, ordered by bot id; bots without activity since then, other workspaces and
+/// anything earlier are left out.
+pub async fn bot_activity_counts_messages_and_leads_since_a_time_per_bot(db: &dyn TestDatabase) {
+    let store = db.open().await;
+    let ws = workspace(&*store).await;
+    let sales = bot(&*store, ws.id).await;
+    let support = bot(&*store, ws.id).await;
+    let idle = bot(&*store, ws.id).await;
+    let other_ws = workspace(&*store).await;
+    let stranger = bot(&*store, other_ws.id).await;
+    let since = at(2, 0, 0, 0, 0);
+    let just_before = since - chrono::TimeDelta::microseconds(1);
+
+    // Yesterday's conversations: their leads are not new; today's messages in them count.
+    let ana = inbound_at(&*store, &sales, "111@c.us", just_before).await;
+    inbound_at(&*store, &sales, "111@c.us", since).await;
+    outbound_at(&*store, &ana, at(2, 9, 0, 0, 0)).await;
+    let carl = inbound_at(&*store, &support, "222@c.us", at(1, 8, 0, 0, 0)).await;
+    outbound_at(&*store, &carl, just_before).await;
+    outbound_at(&*store, &carl, at(3, 8, 0, 0, 0)).await;
+    inbound_at(&*store, &idle, "333@c.us", just_before).await;
+    // A new conversation today.
+    inbound_at(&*store, &sales, "444@c.us", at(2, 12, 0, 0, 0)).await;
+    // Another workspace: left out.
+    inbound_at(&*store, &stranger, "555@c.us", at(2, 12, 0, 0, 0)).await;
+
+    let report = store.bot_activity(ws.id, since).await.unwrap();
+
+    let mut expected = vec![
+        BotActivity {
+            bot_id: sales.id,
+            messages: 3,
+            leads: 1,
+        },
+        BotActivity {
+            bot_id: support.id,
+            messages: 1,
+            leads: 0,
+        },
+    ];
+    expected.sort_by_key(|a| a.bot_id);
+    assert_eq!(report, expected);
+    assert_eq!(
+        store.bot_activity(other_ws.id, since).await.unwrap(),
+        vec![BotActivity {
+            bot_id: stranger.id,
+            messages: 1,
+            leads: 1,
+        }]
+    );
+    assert_eq!(
+        store
+            .bot_activity(ws.id, at(1, 0, 0, 0, 0))
+            .await
+            .unwrap()
+            .iter()
+            .find(|a| a.bot_id == idle.id),
+        Some(&BotActivity {
+            bot_id: idle.id,
+            messages: 1,
+            leads: 1,
+        })
+    );
+    assert!(
+        store
+            .bot_activity(ws.id, at(4, 0, 0, 0, 0))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .bot_activity(WorkspaceId::new(), since)
             .await
             .unwrap()
             .is_empty()

@@ -139,6 +139,11 @@ pub struct Message {
     pub provider_message_id: Option<String>,
     /// Delivery progress.
     pub delivery: DeliveryStatus,
+    /// Why sending failed, for a person to read (the transport's error, e.g. "rejected: outside
+    /// the 24-hour customer service window: a template message is required"); `None` unless
+    /// the message is [`Failed`](DeliveryStatus::Failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     /// When it was stored.
     pub created_at: DateTime<Utc>,
 }

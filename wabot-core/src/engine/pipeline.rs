@@ -333,6 +333,7 @@ impl Engine {
             body: text.to_string(),
             provider_message_id: None,
             delivery: DeliveryStatus::Pending,
+            error: None,
             created_at: deps.clock.now(),
         };
         deps.store.insert_message(&message).await?;
@@ -364,6 +365,7 @@ impl Engine {
             Err(ref e) => {
                 tracing::warn!(bot = %bot.id, lead = %lead.id, error = %e, "sending failed");
                 message.delivery = DeliveryStatus::Failed;
+                message.error = Some(e.to_string());
             }
         }
         deps.store
@@ -371,6 +373,7 @@ impl Engine {
                 message.id,
                 message.provider_message_id.as_deref(),
                 message.delivery,
+                message.error.as_deref(),
             )
             .await?;
         deps.bus.publish(DomainEvent::Message {

@@ -141,6 +141,7 @@ mod tests {
             body: body.into(),
             provider_message_id: None,
             delivery: DeliveryStatus::Sent,
+            error: None,
             created_at: Utc::now(),
         }
     }

@@ -15,7 +15,7 @@ use crate::{
     },
     error::{Error, Result},
     ids::{BotId, UserId, WorkspaceId},
-    ports::{AccessStore, ReportStore, WebhookStore},
+    ports::{AccessStore, BotActivity, ReportStore, WebhookStore},
 };
 
 /// The part of the in-memory state behind these ports.
@@ -336,5 +336,44 @@ impl ReportStore for MemoryStore {
                 .filter_map(|status| counts.get(&status).map(|n| (status, *n)))
                 .collect()
         }))
+    }
+
+    async fn bot_activity(
+        &self,
+        workspace: WorkspaceId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<BotActivity>> {
+        Ok(self.with(|s| {
+            let mut counts: BTreeMap<BotId, BotActivity> = BTreeMap::new();
+            for m in s.messages.values().filter(|m| m.created_at >= since) {
+                if s.bots
+                    .get(&m.bot_id)
+                    .is_some_and(|b| b.workspace_id == workspace)
+                {
+                    counts
+                        .entry(m.bot_id)
+                        .or_insert_with(|| idle(m.bot_id))
+                        .messages += 1;
+                }
+            }
+            for lead in s.leads.values() {
+                if lead.workspace_id == workspace && lead.created_at >= since {
+                    counts
+                        .entry(lead.bot_id)
+                        .or_insert_with(|| idle(lead.bot_id))
+                        .leads += 1;
+                }
+            }
+            counts.into_values().collect()
+        }))
+    }
+}
+
+/// A bot's activity before anything is counted.
+fn idle(bot_id: BotId) -> BotActivity {
+    BotActivity {
+        bot_id,
+        messages: 0,
+        leads: 0,
     }
 }

@@ -383,6 +383,7 @@ impl MessageStore for MemoryStore {
                 body: inbound.body.clone(),
                 provider_message_id: Some(inbound.provider_message_id.clone()),
                 delivery: DeliveryStatus::Received,
+                error: None,
                 created_at: inbound.received_at,
             };
             s.message_by_provider_id.insert(key, message.id);
@@ -431,6 +432,7 @@ impl MessageStore for MemoryStore {
         id: MessageId,
         provider_message_id: Option<&str>,
         delivery: DeliveryStatus,
+        error: Option<&str>,
     ) -> Result<()> {
         self.with(|s| {
             let Some(message) = s.messages.get(&id) else {
@@ -453,6 +455,7 @@ impl MessageStore for MemoryStore {
             }
             let message = s.messages.get_mut(&id).expect("checked above");
             message.delivery = delivery;
+            message.error = error.map(str::to_string);
             if let Some(pid) = provider_message_id {
                 message.provider_message_id = Some(pid.to_string());
             }

@@ -110,6 +110,25 @@ pub trait ReportStore: Send + Sync {
     /// How many leads of the workspace are in each status, in pipeline order
     /// ([`LeadStatus::ALL`]); statuses without leads are left out.
     async fn leads_by_status(&self, workspace: WorkspaceId) -> Result<Vec<(LeadStatus, u64)>>;
+    /// Per bot of the workspace, how many messages (both directions) and leads were created at
+    /// or after `since` (e.g. the start of today); ordered by bot id. Bots with neither are left
+    /// out.
+    async fn bot_activity(
+        &self,
+        workspace: WorkspaceId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<BotActivity>>;
+}
+
+/// One bot's activity since a time, from [`ReportStore::bot_activity`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BotActivity {
+    /// The bot.
+    pub bot_id: BotId,
+    /// Messages of its conversations, inbound and outbound, created since the time.
+    pub messages: u64,
+    /// Its leads (new conversations) created since the time.
+    pub leads: u64,
 }
 
 /// Everything the server persists.

@@ -8,7 +8,7 @@ mod llm;
 mod store;
 mod transport;
 
-pub use access::{AccessStore, ReportStore, ServerStore, WebhookStore};
+pub use access::{AccessStore, BotActivity, ReportStore, ServerStore, WebhookStore};
 pub use clock::{Clock, SystemClock};
 pub use events::{DomainEvent, EventBus};
 pub use llm::{

@@ -162,14 +162,17 @@ pub trait MessageStore: Send + Sync {
     /// `LeadNotFound` when its lead is missing and `Conflict` when the id, or the provider id for
     /// the bot, is already stored.
     async fn insert_message(&self, message: &Message) -> Result<()>;
-    /// After sending: records the network's id (`None` keeps the stored one) and the delivery
-    /// status (set as given, not checked for progress). Fails with `NotFound` when the message
-    /// is missing and `Conflict` when another message of the bot has that provider id.
+    /// After sending: records the network's id (`None` keeps the stored one), the delivery
+    /// status (set as given, not checked for progress) and why sending failed (set as given:
+    /// `None` clears a reason left by an earlier attempt; see [`Message::error`]). Fails with
+    /// `NotFound` when the message is missing and `Conflict` when another message of the bot has
+    /// that provider id.
     async fn mark_sent(
         &self,
         id: MessageId,
         provider_message_id: Option<&str>,
         delivery: DeliveryStatus,
+        error: Option<&str>,
     ) -> Result<()>;
     /// Applies an ack when it is progress (see [`DeliveryStatus::advances_to`]); returns the
     /// updated message, or `None` when unknown or not progress.
