@@ -4,16 +4,17 @@ use async_trait::async_trait;
 use chrono::Utc;
 use rand::Rng;
 use wabot::core::{
-    LlmError,
-    domain::{Direction, Handler, LeadStatus},
+    Error, LlmError, TransportError,
+    domain::{ContactId, DeliveryStatus, Direction, Handler, LeadStatus},
     engine::{Engine, EngineConfig, EngineDeps, Outcome, TransportRegistry},
     memory::{BroadcastBus, SandboxTransport, Scripted},
     ports::{
-        ChatRequest, ChatResponse, InboundKind, InboundMessage, LlmClient, SharedLlm, SystemClock,
+        ChatRequest, ChatResponse, DomainEvent, EventBus, EventSink, InboundKind, InboundMessage,
+        LlmClient, MessagingTransport, SentMessage, SharedLlm, SystemClock,
     },
 };
 
-use crate::harness::{Harness, contact};
+use crate::harness::{Harness, contact, drain};
 
 #[tokio::test]
 async fn a_redelivered_message_produces_one_reply() {
@@ -238,4 +239,80 @@ async fn the_prompt_carries_history_and_missing_fields() {
         .collect();
     assert_eq!(bodies.first(), Some(&"Hello there"));
     assert_eq!(bodies.last(), Some(&"My name is Ana"));
+}
+
+/// A WhatsApp Cloud number whose customer last wrote more than 24 hours ago: every free-form
+/// message is refused for good.
+struct OutsideServiceWindow;
+
+const OUTSIDE_WINDOW: &str =
+    "outside the 24-hour customer service window: a template message is required";
+
+#[async_trait]
+impl MessagingTransport for OutsideServiceWindow {
+    async fn run(&self, _events: EventSink) -> Result<(), TransportError> {
+        std::future::pending().await
+    }
+    async fn send_text(&self, _: &ContactId, _: &str) -> Result<SentMessage, TransportError> {
+        Err(TransportError::Rejected(OUTSIDE_WINDOW.into()))
+    }
+    async fn stop(&self) {}
+}
+
+#[tokio::test]
+async fn a_refused_reply_is_stored_as_failed_with_the_providers_reason() {
+    let h = Harness::new().await;
+    let transports = TransportRegistry::new();
+    transports.insert(h.bot.id, Arc::new(OutsideServiceWindow));
+    let bus = Arc::new(BroadcastBus::default());
+    let mut events = bus.subscribe();
+    let engine = Engine::new(
+        EngineDeps {
+            store: h.store.clone(),
+            llm: Arc::new(SharedLlm(Arc::new(JitteryEcho))),
+            bus: bus.clone(),
+            clock: Arc::new(SystemClock),
+            transports,
+        },
+        EngineConfig {
+            pacing: false,
+            llm_extraction: false,
+            ..EngineConfig::default()
+        },
+    );
+    let ana = contact("34612345678@c.us");
+
+    let outcome = engine
+        .handle(
+            h.bot.id,
+            InboundMessage {
+                provider_message_id: "wamid.late".into(),
+                from: ana.clone(),
+                display_name: None,
+                body: "Are you still there?".into(),
+                kind: InboundKind::Text,
+                sent_at: Utc::now(),
+            },
+        )
+        .await;
+
+    assert!(
+        matches!(outcome, Err(Error::Transport(TransportError::Rejected(_)))),
+        "got {outcome:?}"
+    );
+    let lead = h.store.find_lead(h.bot.id, &ana).await.unwrap().unwrap();
+    let stored = h.store.recent_messages(lead.id, 10).await.unwrap();
+    let reply = stored.last().unwrap();
+    assert_eq!(reply.direction, Direction::Outbound);
+    assert_eq!(reply.delivery, DeliveryStatus::Failed);
+    assert_eq!(reply.error, Some(format!("rejected: {OUTSIDE_WINDOW}")));
+    assert_eq!(stored[0].error, None);
+    let published = drain(&mut events)
+        .into_iter()
+        .filter_map(|e| match e {
+            DomainEvent::Message { message, .. } if message.id == reply.id => Some(message),
+            _ => None,
+        })
+        .next_back();
+    assert_eq!(published.as_ref(), Some(reply));
 }
