@@ -90,6 +90,6 @@ export function normMessage(m) {
     id: m.id, bot_id: m.bot_id, lead_id: m.lead_id, direction: m.direction,
     sender: s.kind || (m.direction === 'inbound' ? 'contact' : 'bot'),
     agent_id: s.kind === 'agent' ? s.user : null,
-    body: m.body, delivery: m.delivery, created_at: m.created_at,
+    body: m.body, delivery: m.delivery, error: m.error || null, created_at: m.created_at,
   };
 }

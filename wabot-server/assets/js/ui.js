@@ -19,6 +19,12 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/** Under a message that could not be sent: "not delivered: <reason>" (text only), else null. */
+export function sendFailure(m) {
+  if (!m || m.direction !== 'outbound' || m.delivery !== 'failed') return null;
+  return h('span', { class: 'send-error', role: 'note', text: m.error ? `not delivered: ${m.error}` : 'not delivered' });
+}
+
 /** An icon from the sprite. */
 export function icon(name, cls = 'icon') {
   const ns = 'http://www.w3.org/2000/svg';

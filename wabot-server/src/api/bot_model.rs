@@ -3,9 +3,12 @@
 use chrono::{DateTime, NaiveTime, Utc};
 use poem_openapi::Object;
 use uuid::Uuid;
-use wabot_core::domain::{
-    self, Bot, BotName, CannedMessage, Features, LlmSettings, Pacing, Prompt, TransportConfig,
-    WorkingHours, parse_time_zone,
+use wabot_core::{
+    domain::{
+        self, Bot, BotName, CannedMessage, Features, LlmSettings, Pacing, Prompt, TransportConfig,
+        WorkingHours, parse_time_zone,
+    },
+    ports::BotActivity,
 };
 
 use super::types::{BotStatus, LeadField, LlmProvider, TransportKind, Weekday};
@@ -352,6 +355,11 @@ pub struct BotBody {
     pub fallback_message: String,
     /// Whether Cloud API credentials are stored (cloud bots).
     pub has_cloud_credentials: bool,
+    /// Messages of its conversations, both directions, created today: since the start of the
+    /// current UTC day, or since the request's `since` when given.
+    pub messages_today: u64,
+    /// Its leads (new conversations) created today, counted like `messages_today`.
+    pub leads_today: u64,
     /// Created at.
     pub created_at: DateTime<Utc>,
     /// Last changed at.
@@ -359,7 +367,7 @@ pub struct BotBody {
 }
 
 impl BotBody {
-    /// The API view of a bot.
+    /// The API view of a bot, with no activity today (see [`with_activity`](Self::with_activity)).
     pub fn new(bot: &Bot, has_api_key: bool, has_cloud_credentials: bool) -> Self {
         Self {
             id: bot.id.as_uuid(),
@@ -383,9 +391,20 @@ impl BotBody {
             pacing: (&bot.pacing).into(),
             fallback_message: bot.fallback_message.as_str().to_string(),
             has_cloud_credentials,
+            messages_today: 0,
+            leads_today: 0,
             created_at: bot.created_at,
             updated_at: bot.updated_at,
         }
+    }
+
+    /// Sets today's counts from the bot's [`BotActivity`], if it had any.
+    pub fn with_activity(mut self, activity: Option<&BotActivity>) -> Self {
+        if let Some(a) = activity {
+            self.messages_today = a.messages;
+            self.leads_today = a.leads;
+        }
+        self
     }
 }
 

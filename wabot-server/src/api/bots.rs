@@ -1,5 +1,8 @@
 //! `/bots`: create, read, update, delete, start/stop, model key, Cloud credentials, QR code.
 
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveTime, Utc};
 use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
@@ -10,7 +13,8 @@ use secrecy::SecretString;
 use uuid::Uuid;
 use wabot_core::{
     domain::{Bot, BotName, Prompt, Role},
-    ids::WorkspaceId,
+    ids::{BotId, WorkspaceId},
+    ports::BotActivity,
 };
 
 use super::{
@@ -113,6 +117,39 @@ fn body(state: &AppState, bot: &Bot) -> BotBody {
     )
 }
 
+/// The start of `since`'s "today": the given instant, or the start of the current UTC day.
+fn activity_since(state: &AppState, since: Option<DateTime<Utc>>) -> DateTime<Utc> {
+    since.unwrap_or_else(|| {
+        state
+            .clock
+            .now()
+            .date_naive()
+            .and_time(NaiveTime::MIN)
+            .and_utc()
+    })
+}
+
+/// The bots as API bodies with their activity since `since` (one query per workspace).
+async fn bodies_with_activity(
+    state: &AppState,
+    bots: &[Bot],
+    since: DateTime<Utc>,
+) -> Result<Vec<BotBody>, ApiError> {
+    let mut workspaces: Vec<WorkspaceId> = bots.iter().map(|b| b.workspace_id).collect();
+    workspaces.sort();
+    workspaces.dedup();
+    let mut activity: HashMap<BotId, BotActivity> = HashMap::new();
+    for ws in workspaces {
+        for a in state.store.bot_activity(ws, since).await? {
+            activity.insert(a.bot_id, a);
+        }
+    }
+    Ok(bots
+        .iter()
+        .map(|b| body(state, b).with_activity(activity.get(&b.id)))
+        .collect())
+}
+
 fn qr_code(state: &AppState, bot: &Bot) -> Result<qrcode::QrCode, ApiError> {
     let code = state.qr.get(bot.id).ok_or_else(|| {
         ApiError::NotFound(Json(crate::error::ErrorBody {
@@ -130,7 +167,8 @@ fn qr_code(state: &AppState, bot: &Bot) -> Result<qrcode::QrCode, ApiError> {
 impl BotsApi {
     /// List bots
     ///
-    /// The bots of one workspace (`workspace_id`), or of every workspace you belong to.
+    /// The bots of one workspace (`workspace_id`), or of every workspace you belong to, each
+    /// with its `messages_today` and `leads_today`.
     #[oai(path = "/", method = "get", operation_id = "list_bots")]
     async fn list(
         &self,
@@ -138,6 +176,9 @@ impl BotsApi {
         state: Data<&AppState>,
         /// Only this workspace's bots.
         workspace_id: Query<Option<Uuid>>,
+        /// Count `messages_today` and `leads_today` from this instant (RFC 3339, e.g. your
+        /// local midnight) instead of the start of the current UTC day.
+        since: Query<Option<DateTime<Utc>>>,
     ) -> Result<Json<BotList>, ApiError> {
         let principal = auth.principal();
         let bots = match workspace_id.0 {
@@ -154,8 +195,9 @@ impl BotsApi {
                 all
             }
         };
+        let since = activity_since(&state, since.0);
         Ok(Json(BotList {
-            items: bots.iter().map(|b| body(&state, b)).collect(),
+            items: bodies_with_activity(&state, &bots, since).await?,
         }))
     }
 
@@ -196,6 +238,8 @@ impl BotsApi {
     }
 
     /// Get a bot
+    ///
+    /// The bot with its `messages_today` and `leads_today`.
     #[oai(path = "/:bot_id", method = "get", operation_id = "get_bot")]
     async fn get(
         &self,
@@ -203,9 +247,14 @@ impl BotsApi {
         state: Data<&AppState>,
         /// The bot.
         bot_id: Path<Uuid>,
+        /// Count `messages_today` and `leads_today` from this instant (RFC 3339, e.g. your
+        /// local midnight) instead of the start of the current UTC day.
+        since: Query<Option<DateTime<Utc>>>,
     ) -> Result<Json<BotBody>, ApiError> {
         let bot = load_bot(&state, auth.principal(), bot_id.0, Role::Agent).await?;
-        Ok(Json(body(&state, &bot)))
+        let since = activity_since(&state, since.0);
+        let mut bodies = bodies_with_activity(&state, std::slice::from_ref(&bot), since).await?;
+        Ok(Json(bodies.pop().expect("one body per bot")))
     }
 
     /// Update a bot
@@ -242,7 +291,9 @@ impl BotsApi {
             || bot.transport != before.transport
             || (bot.enabled && !state.supervisor.is_running(bot.id));
         state.apply_bot(&bot, restart).await;
-        Ok(Json(body(&state, &bot)))
+        let since = activity_since(&state, None);
+        let mut bodies = bodies_with_activity(&state, std::slice::from_ref(&bot), since).await?;
+        Ok(Json(bodies.pop().expect("one body per bot")))
     }
 
     /// Delete a bot

@@ -39,6 +39,9 @@ pub struct MessageBody {
     pub body: String,
     // Delivery progress.
     pub(crate) delivery: DeliveryStatus,
+    /// Why sending failed, for `failed` messages when known, e.g. `rejected: outside the
+    /// 24-hour customer service window: a template message is required`.
+    pub error: Option<String>,
     /// When it was stored.
     pub created_at: DateTime<Utc>,
 }
@@ -59,6 +62,7 @@ impl From<&Message> for MessageBody {
             agent_id,
             body: m.body.clone(),
             delivery: m.delivery.into(),
+            error: m.error.clone(),
             created_at: m.created_at,
         }
     }

@@ -320,3 +320,68 @@ async fn schedules_are_created_listed_and_cancelled() {
         404
     );
 }
+
+#[tokio::test]
+async fn bots_show_the_messages_and_leads_of_today_after_a_sandbox_conversation() {
+    let app = TestApp::spawn().await;
+    let owner = app.tenant(Role::Owner).await;
+    let day = chrono::Utc::now().date_naive();
+    let started = chrono::Utc::now() - chrono::TimeDelta::seconds(1);
+    let bot = app.sandbox_bot(&owner).await;
+    let quiet = app.sandbox_bot(&owner).await;
+    let since = started.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+
+    let ana = app
+        .customer_says(&owner, &bot, "34611111111@c.us", "Hi! A quote, please")
+        .await;
+    let ana_again = app
+        .customer_says(&owner, &bot, "34611111111@c.us", "I'm Ana")
+        .await;
+    let bea = app
+        .customer_says(&owner, &bot, "34622222222@c.us", "hello")
+        .await;
+    let messages =
+        ana_again["messages"].as_array().unwrap().len() + bea["messages"].as_array().unwrap().len();
+    assert!(ana["messages"].as_array().unwrap().len() >= 2, "a reply");
+
+    let list = app
+        .get(
+            &owner,
+            &format!("/bots?workspace_id={}&since={since}", owner.workspace),
+        )
+        .await;
+    let detail = app.get(&owner, &format!("/bots/{bot}?since={since}")).await;
+    let later = (chrono::Utc::now() + chrono::TimeDelta::hours(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let none_later = app.get(&owner, &format!("/bots/{bot}?since={later}")).await;
+    let today = app.get(&owner, &format!("/bots/{bot}")).await;
+
+    assert_eq!(list.status, 200, "{}", list.text);
+    let item = |id: &str| {
+        list.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(item(&bot)["messages_today"], messages);
+    assert_eq!(item(&bot)["leads_today"], 2);
+    assert_eq!(item(&quiet)["messages_today"], 0);
+    assert_eq!(item(&quiet)["leads_today"], 0);
+    assert_eq!(detail.status, 200, "{}", detail.text);
+    assert_eq!(detail.body["messages_today"], messages);
+    assert_eq!(detail.body["leads_today"], 2);
+    assert_eq!(none_later.body["messages_today"], 0);
+    assert_eq!(none_later.body["leads_today"], 0);
+    if chrono::Utc::now().date_naive() == day {
+        // Without `since`: the current UTC day.
+        assert_eq!(today.body["messages_today"], messages);
+        assert_eq!(today.body["leads_today"], 2);
+    }
+    let bad = app
+        .get(&owner, &format!("/bots/{bot}?since=yesterday"))
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
+}

@@ -274,3 +274,42 @@ async fn an_agent_takes_over_replies_and_releases_through_the_api() {
     assert_eq!(summary.body["funnel"]["captured"], 1);
     assert!(summary.body["ai_latency"]["samples"].as_u64().unwrap() >= 1);
 }
+
+#[tokio::test]
+async fn a_message_that_could_not_be_sent_shows_why() {
+    let app = TestApp::spawn().await;
+    let owner = app.tenant(Role::Owner).await;
+    let bot = app.sandbox_bot(&owner).await;
+    let conv = app
+        .customer_says(&owner, &bot, "34611111111@c.us", "hello")
+        .await;
+    let id = conv["lead"]["id"].as_str().unwrap().to_string();
+    let stopped = app
+        .post(&owner, &format!("/bots/{bot}/stop"), json!({}))
+        .await;
+    assert_eq!(stopped.status, 200, "{}", stopped.text);
+
+    let reply = app
+        .post(
+            &owner,
+            &format!("/leads/{id}/reply"),
+            json!({"body": "Are you still interested?"}),
+        )
+        .await;
+    let messages = app.get(&owner, &format!("/leads/{id}/messages")).await;
+
+    assert_eq!(reply.status, 409, "{}", reply.text);
+    assert_eq!(messages.status, 200, "{}", messages.text);
+    let items = messages.body["items"].as_array().unwrap();
+    let failed = items.last().unwrap();
+    assert_eq!(failed["body"], "Are you still interested?");
+    assert_eq!(failed["delivery"], "failed");
+    let error = failed["error"].as_str().unwrap();
+    assert!(error.starts_with("not connected: "), "{error}");
+    assert!(
+        items[..items.len() - 1]
+            .iter()
+            .all(|m| m.get("error").is_none()),
+        "{items:?}"
+    );
+}

@@ -68,26 +68,33 @@ function update(id) {
   if (entry && old) old.replaceWith(card(entry)); else render();
 }
 
+// Servers without per-bot counts in the bot body: count today's leads page by page.
 async function leadsToday(bot) {
+  if (typeof bot.leads_today === 'number') return bot.leads_today;
   try {
     const page = await get('/leads' + qs({ bot_id: bot.id, created_from: startOfToday(), limit: 500 }));
     return page.items.length;
   } catch (_) { return 0; }
 }
 
+function showLeadsTotal() {
+  $('#stat-leads').textContent = num([...bots.values()].reduce((a, e) => a + (e.leadsToday || 0), 0));
+}
+
 async function load() {
+  // `since`: the browser's midnight, so "today" is the user's day rather than UTC's.
   const [list, summary] = await Promise.all([
-    get('/bots'),
+    get('/bots' + qs({ since: startOfToday() })),
     get('/metrics/summary' + qs({ days: 1, workspace_id: boot.workspace_id })).catch(() => null),
   ]);
   bots.clear();
   const counts = await Promise.all(list.items.map(leadsToday));
   list.items.forEach((bot, i) => bots.set(bot.id, {
-    bot, status: bot.status, detail: null, leadsToday: typeof bot.leads_today === 'number' ? bot.leads_today : counts[i],
+    bot, status: bot.status, detail: null, leadsToday: counts[i],
     messagesToday: typeof bot.messages_today === 'number' ? bot.messages_today : null,
   }));
   render();
-  $('#stat-leads').textContent = num(counts.reduce((a, b) => a + b, 0));
+  showLeadsTotal();
   if (summary) {
     const today = summary.messages_per_day[summary.messages_per_day.length - 1] || { inbound: 0, outbound: 0 };
     $('#stat-messages').textContent = num(today.inbound + today.outbound);
@@ -135,8 +142,16 @@ function bump(message, key) {
   if (!entry) return;
   if (entry.messagesToday != null) entry.messagesToday += 1;
   if (message.direction === 'inbound' && !seenLeads.has(message.lead_id)) {
+    // Maybe a new lead: ask the server for the bot's figures.
     seenLeads.add(message.lead_id);
-    leadsToday(entry.bot).then((n) => { entry.leadsToday = n; update(message.bot_id); });
+    get(`/bots/${message.bot_id}` + qs({ since: startOfToday() }))
+      .then(async (bot) => {
+        entry.leadsToday = await leadsToday(bot);
+        if (typeof bot.messages_today === 'number') entry.messagesToday = bot.messages_today;
+        update(message.bot_id);
+        showLeadsTotal();
+      })
+      .catch(() => {});
     return;
   }
   const b = grid.querySelector(`[data-bot-id="${CSS.escape(message.bot_id)}"] [data-k="${key}"]`);

@@ -1,7 +1,7 @@
 // Conversation with one lead: live messages with delivery ticks, editable lead fields, take
 // over / reply / release, status and assignment.
 
-import { boot, get, post, put, patch, on, normLead, normMessage, h, $, setPill, leadStatusLabel, leadName, prettyContact, initials, time, day, dateTime, toast, busy, clearErrors, showError, members } from '../app.js';
+import { boot, get, post, put, patch, on, normLead, normMessage, h, sendFailure, $, setPill, leadStatusLabel, leadName, prettyContact, initials, time, day, dateTime, toast, busy, clearErrors, showError, members } from '../app.js';
 
 const id = boot.lead_id;
 const chat = $('#chat');
@@ -26,7 +26,8 @@ function bubble(m) {
   return h('div', { class: `bubble ${out ? 'out' : 'in'} ${m.sender === 'agent' ? 'agent' : ''}`, dataset: { id: m.id } },
     who ? h('span', { class: 'who' }, who) : null,
     m.body,
-    h('span', { class: 'meta' }, time(m.created_at), out ? ticks(m.delivery) : null));
+    h('span', { class: 'meta' }, time(m.created_at), out ? ticks(m.delivery) : null),
+    sendFailure(m));
 }
 
 function add(m) {

@@ -1,7 +1,7 @@
 // Chat simulator for sandbox bots: type as a customer, watch the bot reply (live over /ws)
 // and the lead fill in.
 
-import { boot, get, post, on, normLead, normMessage, h, $, setPill, botStatusLabel, toast, time, leadStatusLabel, pill, canManage } from '../app.js';
+import { boot, get, post, on, normLead, normMessage, h, sendFailure, $, setPill, botStatusLabel, toast, time, leadStatusLabel, pill, canManage } from '../app.js';
 
 const id = boot.bot_id;
 const chat = $('#chat');
@@ -34,7 +34,8 @@ function bubble(m) {
   return h('div', { class: `bubble ${out ? 'out' : 'in'} ${m.sender === 'agent' ? 'agent' : ''}`, dataset: { id: m.id } },
     who ? h('span', { class: 'who' }, who) : null,
     m.body,
-    h('span', { class: 'meta' }, time(m.created_at), out ? ticks(m.delivery) : null));
+    h('span', { class: 'meta' }, time(m.created_at), out ? ticks(m.delivery) : null),
+    sendFailure(m));
 }
 
 function add(m) {
@@ -169,6 +170,8 @@ on('message.delivery', (d) => {
   if (d.bot_id !== id) return;
   const el = chat.querySelector(`[data-id="${CSS.escape(d.message_id)}"] .meta`);
   if (el) { el.querySelector('.ticks')?.remove(); const t = ticks(d.status); if (t) el.append(t); }
+  const failure = sendFailure({ direction: 'outbound', delivery: d.status });
+  if (el && failure && !el.parentElement.querySelector('.send-error')) el.after(failure);
 });
 for (const ev of ['lead.updated', 'lead.qualified', 'lead.assigned']) {
   on(ev, (d) => {
