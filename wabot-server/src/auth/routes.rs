@@ -48,6 +48,14 @@ pub fn router() -> Router<AppState> {
         .route("/auth/refresh", post(refresh))
         .route("/auth/logout", post(logout))
         .route("/auth/me", get(me))
+        .layer(axum::middleware::map_response(no_store))
+}
+
+/// Nothing under `/auth` (sessions, identities, redirects with codes) may be cached.
+async fn no_store(mut resp: Response) -> Response {
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
 }
 
 /// Turns an [`ApiError`] into an axum response with the same JSON body.

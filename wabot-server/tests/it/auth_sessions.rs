@@ -36,6 +36,7 @@ async fn a_valid_session_cookie_reaches_the_api_and_auth_me() {
         .await
         .unwrap();
     assert_eq!(me.status(), StatusCode::OK);
+    assert_eq!(me.headers()["cache-control"], "no-store");
     let body: Value = me.json().await.unwrap();
     assert_eq!(body["user"]["email"], p.owner.email.as_str());
     assert_eq!(body["workspaces"][0]["role"], "owner");
