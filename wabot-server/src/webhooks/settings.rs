@@ -9,8 +9,13 @@ pub struct WebhookSettings {
     /// Whether the webhook worker runs at all (on by default). Off: events are not turned into
     /// deliveries by this server.
     pub enabled: bool,
+    /// Whether this server turns events into deliveries (on by default). With an event bus
+    /// shared by several replicas (each sees every event), keep it on for exactly one replica,
+    /// or each event is delivered once per replica.
+    pub enqueue: bool,
     /// Whether this server sends deliveries (on by default). Off: it only enqueues them in the
-    /// outbox, for another replica (or a later start) to send.
+    /// outbox, for another replica (or a later start) to send. Any number of replicas may send:
+    /// each delivery is claimed by one of them.
     pub send: bool,
     /// Per-attempt timeout in seconds.
     pub timeout_secs: u64,
@@ -32,6 +37,7 @@ impl Default for WebhookSettings {
     fn default() -> Self {
         Self {
             enabled: true,
+            enqueue: true,
             send: true,
             timeout_secs: 5,
             max_attempts: 8,

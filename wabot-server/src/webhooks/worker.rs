@@ -131,8 +131,8 @@ impl Worker {
         }
     }
 
-    /// Runs the enqueuer on `bus` and the sender until `shutdown` completes. With
-    /// `send = false` the enqueuer still persists deliveries but nothing is sent.
+    /// Runs the enqueuer on `bus` and the sender until `shutdown` completes (each can be
+    /// switched off: [`WebhookSettings::enqueue`], [`WebhookSettings::send`]).
     pub fn spawn(
         self,
         bus: Arc<dyn EventBus>,
@@ -144,6 +144,10 @@ impl Worker {
             let enqueuer = {
                 let worker = worker.clone();
                 async move {
+                    if !worker.settings.enqueue {
+                        drop(events);
+                        return std::future::pending().await;
+                    }
                     loop {
                         match events.recv().await {
                             Ok(event) => {
