@@ -6,15 +6,17 @@ use wabot_core::{domain::Role, ids::BotId};
 use crate::support::TestApp;
 
 #[tokio::test]
-async fn health_readiness_and_the_placeholder_page_answer() {
+async fn health_readiness_the_dashboard_and_the_docs_answer() {
     let app = TestApp::spawn().await;
     let health = app.call(None, reqwest::Method::GET, "/healthz", None).await;
     assert_eq!(health.status, 200);
     let ready = app.call(None, reqwest::Method::GET, "/readyz", None).await;
     assert_eq!(ready.status, 200, "{}", ready.text);
     assert_eq!(ready.body["database"], "ok");
+    // Signed out, the dashboard's home leads to its sign-in page.
     let home = app.call(None, reqwest::Method::GET, "/", None).await;
-    assert!(home.text.contains("/api/docs"));
+    assert_eq!(home.status, 200, "{}", home.text);
+    assert!(home.text.contains("Sign in"), "{}", home.text);
     let docs = app
         .http
         .get(format!("{}/api/docs", app.base))
