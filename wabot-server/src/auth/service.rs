@@ -98,11 +98,21 @@ impl AuthService {
             }
             None if !demo => return Err(AuthSetupError::MissingJwtSecret),
             _ => {
+                tracing::warn!(
+                    "demo mode: no usable auth.jwt_secret; sessions are signed with a random key \
+                     and end when the server stops (set WABOT_AUTH__JWT_SECRET to keep them)"
+                );
                 let mut key = vec![0u8; 32];
                 rand::rng().fill_bytes(&mut key);
                 key
             }
         };
+        if settings.google_client_id.is_some() && settings.google_client_secret.is_none() {
+            tracing::warn!(
+                "auth.google_client_id is set without auth.google_client_secret \
+                 (WABOT_AUTH__GOOGLE_CLIENT_SECRET); Google will refuse the code exchange"
+            );
+        }
         for (key, value) in [
             ("google_authorize_url", Some(&settings.google_authorize_url)),
             ("google_token_url", Some(&settings.google_token_url)),
@@ -508,4 +518,71 @@ fn csrf_refused(message: &str) -> ApiError {
         message: message.into(),
         details: None,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::SecretString;
+    use wabot_core::memory::MemoryStore;
+
+    use super::*;
+
+    fn build(settings: &AuthSettings, demo: bool) -> Result<AuthService, AuthSetupError> {
+        AuthService::new(settings, Arc::new(MemoryStore::new()), demo)
+    }
+
+    #[test]
+    fn a_session_key_of_32_bytes_is_required_outside_demo_mode() {
+        let mut s = AuthSettings::default();
+        assert!(matches!(
+            build(&s, false),
+            Err(AuthSetupError::MissingJwtSecret)
+        ));
+        assert!(build(&s, true).is_ok(), "demo mode generates a key");
+        s.jwt_secret = Some(SecretString::from("short"));
+        assert!(matches!(
+            build(&s, false),
+            Err(AuthSetupError::ShortJwtSecret(5))
+        ));
+        s.jwt_secret = Some(SecretString::from("x".repeat(32)));
+        assert!(build(&s, false).is_ok());
+        s.public_url = Some("not a url".into());
+        let err = build(&s, false).unwrap_err();
+        assert!(err.to_string().contains("auth.public_url"), "{err}");
+    }
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn the_origin_must_be_the_public_url_or_the_host() {
+        let mut s = AuthSettings::default();
+        s.public_url = Some("https://bots.example.com/".into());
+        let auth = build(&s, true).unwrap();
+        let ok = |h: &[(&str, &str)]| auth.check_origin(&headers(h)).is_ok();
+        assert!(ok(&[("origin", "https://bots.example.com")]));
+        assert!(ok(&[("referer", "https://bots.example.com/leads?x=1")]));
+        assert!(ok(&[
+            ("origin", "http://127.0.0.1:8080"),
+            ("host", "127.0.0.1:8080")
+        ]));
+        assert!(!ok(&[
+            ("origin", "https://evil.example"),
+            ("host", "bots.example.com")
+        ]));
+        assert!(
+            !ok(&[("origin", "http://bots.example.com")]),
+            "scheme matters"
+        );
+        assert!(!ok(&[("origin", "null"), ("host", "bots.example.com")]));
+        assert!(!ok(&[("host", "bots.example.com")]), "no origin at all");
+    }
 }
