@@ -564,8 +564,10 @@ mod tests {
 
     #[test]
     fn the_origin_must_be_the_public_url_or_the_host() {
-        let mut s = AuthSettings::default();
-        s.public_url = Some("https://bots.example.com/".into());
+        let s = AuthSettings {
+            public_url: Some("https://bots.example.com/".into()),
+            ..AuthSettings::default()
+        };
         let auth = build(&s, true).unwrap();
         let ok = |h: &[(&str, &str)]| auth.check_origin(&headers(h)).is_ok();
         assert!(ok(&[("origin", "https://bots.example.com")]));
