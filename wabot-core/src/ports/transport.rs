@@ -53,7 +53,10 @@ pub struct InboundMessage {
 ///
 /// It carries no data: it serializes as nothing and compares equal to every receipt.
 #[derive(Clone, Default)]
-pub struct StoredReceipt(Arc<Mutex<Option<oneshot::Sender<Result<(), String>>>>>);
+pub struct StoredReceipt(Arc<Mutex<Option<ReceiptSender>>>);
+
+/// The answering side of a [`StoredReceipt`]: `Ok` once stored, `Err` with the reason.
+type ReceiptSender = oneshot::Sender<Result<(), String>>;
 
 impl StoredReceipt {
     /// A receipt and the receiver that resolves when the message is stored (`Ok`) or could not
