@@ -103,6 +103,16 @@ impl<'a> ApiExtractor<'a> for ApiAuth {
         _body: &mut poem::RequestBody,
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
-        Self::from_poem(req).await.map_err(Into::into)
+        Self::from_poem(req).await.map_err(|e| {
+            let unauthorized = e.status() == 401;
+            let mut resp = poem::IntoResponse::into_response(e);
+            if unauthorized {
+                resp.headers_mut().insert(
+                    http::header::WWW_AUTHENTICATE,
+                    http::HeaderValue::from_static("Bearer realm=\"wabot\""),
+                );
+            }
+            poem::Error::from_response(resp)
+        })
     }
 }

@@ -130,6 +130,9 @@ async fn expired_tampered_foreign_key_and_alg_none_tokens_are_refused_with_401()
                 StatusCode::UNAUTHORIZED,
                 "{what} token (bearer: {bearer}) must be refused"
             );
+            assert_eq!(resp.headers()["www-authenticate"], "Bearer realm=\"wabot\"");
+            let err: Value = resp.json().await.unwrap();
+            assert_eq!(err["code"], "unauthorized", "{err}");
         }
     }
 }
