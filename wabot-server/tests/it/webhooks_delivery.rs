@@ -4,7 +4,10 @@ use std::{sync::Arc, time::Duration};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use wabot_core::{ids::WorkspaceId, ports::DomainEvent};
+use wabot_core::{
+    ids::WorkspaceId,
+    ports::{DomainEvent, ServerStore},
+};
 use wabot_server::webhooks::signing;
 
 use super::auth_support::{Receiver, TestServer, client, people, samples};
@@ -272,12 +275,46 @@ async fn webhook_urls_and_events_are_validated() {
 
 #[tokio::test]
 async fn deliveries_enqueued_before_a_restart_are_sent_by_the_next_server() {
-    let receiver = Receiver::start().await;
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("wabot.db").display());
+    let open = || async {
+        Arc::new(wabot_store::SqliteStore::open(&db).await.unwrap()) as Arc<dyn ServerStore>
+    };
+    restart_scenario(dir.path(), open).await;
+}
 
-    let store = Arc::new(wabot_store::SqliteStore::open(&db).await.unwrap());
-    let first = TestServer::start(store, dir.path(), None, |s| {
+/// The same on PostgreSQL, in a fresh schema, when `DATABASE_URL` is set (see
+/// `scripts/lib/postgres.sh`); skipped otherwise.
+#[tokio::test]
+async fn deliveries_enqueued_before_a_restart_are_sent_by_the_next_server_on_postgres() {
+    let Ok(url) = std::env::var("DATABASE_URL") else {
+        eprintln!("DATABASE_URL is not set: skipping the PostgreSQL restart test");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let schema = format!("webhooks_{}", uuid::Uuid::new_v4().simple());
+    let open = || async {
+        let options = wabot_store::PostgresOptions {
+            schema: Some(schema.clone()),
+            ..Default::default()
+        };
+        Arc::new(
+            wabot_store::PostgresStore::connect_with(&url, options)
+                .await
+                .unwrap(),
+        ) as Arc<dyn ServerStore>
+    };
+    restart_scenario(dir.path(), open).await;
+}
+
+async fn restart_scenario<F, Fut>(dir: &std::path::Path, open: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Arc<dyn ServerStore>>,
+{
+    let receiver = Receiver::start().await;
+    let store = open().await;
+    let first = TestServer::start(store, dir, None, |s| {
         s.webhooks.send = false; // persist only: nothing is sent before the "crash"
     })
     .await;
@@ -310,8 +347,8 @@ async fn deliveries_enqueued_before_a_restart_are_sent_by_the_next_server() {
     first.stop().await;
     assert!(receiver.received().is_empty());
 
-    let store = Arc::new(wabot_store::SqliteStore::open(&db).await.unwrap());
-    let second = TestServer::start(store, dir.path(), None, |_| {}).await;
+    let store = open().await;
+    let second = TestServer::start(store, dir, None, |_| {}).await;
     let got = receiver.wait_for(2, 15).await;
     let ids: std::collections::HashSet<&str> =
         got.iter().map(|r| header(r, "x-wabot-delivery")).collect();
