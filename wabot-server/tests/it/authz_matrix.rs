@@ -365,7 +365,19 @@ fn scoped(op: &Op) -> bool {
 
 #[tokio::test]
 async fn every_operation_answers_every_kind_of_caller_as_expected() {
-    let (app, _dir) = TestServer::memory(None, |_| {}).await;
+    // On SQLite, the default deployment, so store-level failures would show as 5xx too.
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("matrix.db").display());
+    let options = wabot_store::SqliteOptions {
+        durability: wabot_store::Durability::Normal,
+        ..Default::default()
+    };
+    let store = std::sync::Arc::new(
+        wabot_store::SqliteStore::open_with(&db, options)
+            .await
+            .unwrap(),
+    );
+    let app = TestServer::start(store, dir.path(), None, |_| {}).await;
     let spec: Value = client()
         .get(app.url("/api/openapi.json"))
         .send()
