@@ -64,6 +64,7 @@ impl From<MemberRole> for Role {
 
 /// A workspace as its members see it.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct WorkspaceInfo {
     /// Identifier.
     pub id: Uuid,
@@ -77,6 +78,7 @@ pub struct WorkspaceInfo {
 
 /// A new workspace.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NewWorkspace {
     /// Display name (1–80 characters).
     pub name: String,
@@ -84,6 +86,7 @@ pub struct NewWorkspace {
 
 /// A member of a workspace.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MemberInfo {
     /// The user.
     pub user_id: Uuid,
@@ -101,6 +104,7 @@ pub struct MemberInfo {
 
 /// An invitation: the user signs in with Google using this e-mail.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct InviteMember {
     /// Their e-mail (must match their Google account).
     pub email: String,
@@ -114,6 +118,7 @@ pub struct InviteMember {
 
 /// A change to a member.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UpdateMember {
     /// New role.
     pub role: Option<MemberRole>,

@@ -25,6 +25,7 @@ pub struct TokensApi;
 
 /// A request for a new API token.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NewApiToken {
     /// A label, e.g. `CRM sync` (1–80 characters).
     pub name: String,
@@ -34,6 +35,7 @@ pub struct NewApiToken {
 
 /// An API token as listed (the secret is never shown again).
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ApiTokenInfo {
     /// Identifier.
     pub id: Uuid,
@@ -55,6 +57,7 @@ pub struct ApiTokenInfo {
 
 /// A new API token with its secret, shown this once.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreatedApiToken {
     /// The secret: send it as `Authorization: Bearer <token>`. Store it now; it is not shown
     /// again.

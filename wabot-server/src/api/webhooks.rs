@@ -30,6 +30,7 @@ pub struct WebhooksApi;
 
 /// A new webhook.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NewWebhook {
     /// Where deliveries are POSTed (`https://…`; `http://` is accepted too).
     pub url: String,
@@ -43,6 +44,7 @@ pub struct NewWebhook {
 
 /// A webhook as listed (the secret is never shown again).
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct WebhookInfo {
     /// Identifier.
     pub id: Uuid,
@@ -56,6 +58,7 @@ pub struct WebhookInfo {
 
 /// A new webhook with its signing secret, shown this once.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreatedWebhook {
     /// The signing secret: verify `X-Wabot-Signature` with it. Not shown again.
     pub secret: String,
@@ -65,6 +68,7 @@ pub struct CreatedWebhook {
 
 /// One delivery of an event to a webhook.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct WebhookDeliveryInfo {
     /// Identifier (the `X-Wabot-Delivery` header).
     pub id: Uuid,
