@@ -5,7 +5,7 @@
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex, RwLock},
-    time::Instant,
+    time::{Duration, Instant},
 };
 
 use async_trait::async_trait;
@@ -237,6 +237,46 @@ impl LlmRouter {
             .remove(&bot);
     }
 
+    /// The bare client of `settings` with `api_key`: the offline model, or an OpenAI-compatible
+    /// client on the shared HTTP pool. Neither cached nor timed; [`client_for`] wraps it.
+    ///
+    /// [`client_for`]: LlmFactory::client_for
+    fn build(
+        &self,
+        settings: &LlmSettings,
+        api_key: Option<SecretString>,
+        adjust: impl FnOnce(OpenAiConfig) -> OpenAiConfig,
+    ) -> Result<(&'static str, Arc<dyn LlmClient>), LlmError> {
+        Ok(match settings.provider {
+            LlmProvider::Offline => ("offline", self.offline.clone()),
+            LlmProvider::OpenaiCompatible => {
+                let config = adjust(OpenAiConfig::from_settings(settings, api_key));
+                let observer: Arc<dyn LlmObserver> = Arc::new(ClientObserver);
+                let client = ChatClient::with_http_client(config, self.http.clone())?
+                    .with_shared_observer(observer);
+                ("openai_compatible", Arc::new(client))
+            }
+        })
+    }
+
+    /// A one-off client for a connection test of `settings` with `api_key` (the bot's stored
+    /// key or one typed in the settings form): one attempt, no retries, at most `deadline`.
+    /// Not cached, and not timed as a bot call in the metrics.
+    pub fn probe_client(
+        &self,
+        settings: &LlmSettings,
+        api_key: Option<SecretString>,
+        deadline: Duration,
+    ) -> Result<Arc<dyn LlmClient>, LlmError> {
+        let (_, client) = self.build(settings, api_key, |config| {
+            config
+                .with_timeout(deadline)
+                .with_deadline(deadline)
+                .with_max_retries(0)
+        })?;
+        Ok(client)
+    }
+
     /// A human label for a bot's model ("Offline demo model…" or "deepseek-chat at …").
     pub fn label(settings: &LlmSettings) -> String {
         match settings.provider {
@@ -257,16 +297,7 @@ impl LlmFactory for LlmRouter {
         {
             return Ok(client.clone());
         }
-        let (provider, inner): (&'static str, Arc<dyn LlmClient>) = match bot.llm.provider {
-            LlmProvider::Offline => ("offline", self.offline.clone()),
-            LlmProvider::OpenaiCompatible => {
-                let config = OpenAiConfig::from_settings(&bot.llm, self.secrets.llm_key(bot.id));
-                let observer: Arc<dyn LlmObserver> = Arc::new(ClientObserver);
-                let client = ChatClient::with_http_client(config, self.http.clone())?
-                    .with_shared_observer(observer);
-                ("openai_compatible", Arc::new(client))
-            }
-        };
+        let (provider, inner) = self.build(&bot.llm, self.secrets.llm_key(bot.id), |c| c)?;
         let client: Arc<dyn LlmClient> = Arc::new(Observed {
             inner,
             provider,

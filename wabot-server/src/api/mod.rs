@@ -23,6 +23,7 @@ use crate::{auth::Principal, error::ApiError, state::AppState};
 pub mod bot_model;
 pub mod bots;
 pub mod leads;
+pub mod llm_test;
 pub mod members;
 pub mod messages;
 pub mod reports;
@@ -55,6 +56,7 @@ pub const API_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Every resource of the API.
 pub type Apis = (
     bots::BotsApi,
+    llm_test::LlmTestApi,
     sandbox::SandboxApi,
     leads::LeadsApi,
     messages::MessagesApi,
@@ -70,6 +72,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
             bots::BotsApi,
+            llm_test::LlmTestApi,
             sandbox::SandboxApi,
             leads::LeadsApi,
             messages::MessagesApi,

@@ -170,6 +170,13 @@ describe('wabot dashboard', () => {
     await shot(owner, 'bot-settings');
   });
 
+  it('tests the language-model connection from the settings form', async () => {
+    assert.equal(await owner.inputValue('#s-provider'), 'offline');
+    await owner.click('#test-llm');
+    await owner.locator('#llm-test-result.ok', { hasText: 'Connected · offline' }).waitFor();
+    assert.match(await owner.textContent('#llm-test-result'), /^Connected · offline · \d+ ms$/);
+  });
+
   it('rejects a bad setting with a message next to the field', async () => {
     expectHttpErrors = true;
     try {

@@ -7,6 +7,7 @@ mod authz_matrix;
 mod bots;
 mod cloud_webhook;
 mod leads;
+mod llm_test;
 mod oauth_flow;
 mod ops;
 mod support;

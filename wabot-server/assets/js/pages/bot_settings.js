@@ -172,6 +172,31 @@ form.addEventListener('submit', async (e) => {
   });
 });
 
+// Test connection: one tiny chat request with the form's current model settings (and the
+// typed key, if any; else the stored one). A failing provider is a normal answer (ok: false).
+$('#test-llm').addEventListener('click', async (e) => {
+  const out = $('#llm-test-result');
+  out.className = 'test-result';
+  out.textContent = 'Testing…';
+  const req = {
+    provider: val('provider').value,
+    model: val('model').value.trim(),
+    base_url: val('base_url').value.trim(),
+  };
+  const key = val('api_key').value.trim();
+  if (key) req.api_key = key;
+  await busy(e.currentTarget, async () => {
+    try {
+      const r = await post(`/bots/${id}/llm/test`, req);
+      out.classList.add(r.ok ? 'ok' : 'fail');
+      out.textContent = r.ok ? `Connected · ${r.model} · ${r.latency_ms} ms` : r.message;
+    } catch (err) {
+      out.classList.add('fail');
+      out.textContent = err.message || 'Could not run the test.';
+    }
+  });
+});
+
 $('#toggle-run').addEventListener('click', async (e) => {
   await busy(e.currentTarget, async () => {
     try {
