@@ -92,7 +92,7 @@ async fn main() -> anyhow::Result<()> {
     while let Some(r) = results.next().await {
         r?;
         done += 1;
-        if done % 10_000 == 0 {
+        if done.is_multiple_of(10_000) {
             eprintln!(
                 "seed_leads: {done}/{missing} leads ({:.0}/s)",
                 done as f64 / started.elapsed().as_secs_f64()
