@@ -26,7 +26,7 @@ use crate::{
         ActivityRow, ApiTokenRow, DayCountRow, DeliveryRow, StatusCountRow, WebhookRow,
         api_token_columns, delivery_columns, delivery_numbers, webhook_columns,
     },
-    error::{db_error, is_foreign_key_violation, is_unique_violation},
+    error::{db_error, insert_error, is_foreign_key_violation, is_unique_violation},
     rows::{MemberRow, WorkspaceRow, convert_all, member_columns, workspace_columns},
     ts::Ts,
 };
@@ -98,16 +98,17 @@ pub(crate) async fn create_api_token(c: &mut Conn, token: &ApiToken) -> Result<(
     .execute(&mut *c)
     .await
     .map_err(|e| {
-        if is_foreign_key_violation(&e) {
-            Error::NotFound(format!("workspace {}", token.workspace_id))
-        } else if is_unique_violation(&e) {
-            Error::Conflict(format!(
-                "API token {} (or one with the same hash) already exists",
-                token.id
-            ))
-        } else {
-            db_error("create_api_token", e)
-        }
+        insert_error(
+            "create_api_token",
+            e,
+            || Error::NotFound(format!("workspace {}", token.workspace_id)),
+            || {
+                Error::Conflict(format!(
+                    "API token {} (or one with the same hash) already exists",
+                    token.id
+                ))
+            },
+        )
     })?;
     Ok(())
 }
@@ -234,13 +235,12 @@ pub(crate) async fn create_webhook(c: &mut Conn, webhook: &Webhook) -> Result<()
     .execute(&mut *c)
     .await
     .map_err(|e| {
-        if is_foreign_key_violation(&e) {
-            Error::NotFound(format!("workspace {}", webhook.workspace_id))
-        } else if is_unique_violation(&e) {
-            Error::Conflict(format!("webhook {} already exists", webhook.id))
-        } else {
-            db_error("create_webhook", e)
-        }
+        insert_error(
+            "create_webhook",
+            e,
+            || Error::NotFound(format!("workspace {}", webhook.workspace_id)),
+            || Error::Conflict(format!("webhook {} already exists", webhook.id)),
+        )
     })?;
     Ok(())
 }

@@ -13,6 +13,24 @@ pub(crate) fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.kind() == ErrorKind::ForeignKeyViolation)
 }
 
+/// A failed insert: a foreign-key violation means the parent record is missing (`missing()`),
+/// a unique violation that the record already exists (`duplicate()`); anything else is
+/// [`db_error`].
+pub(crate) fn insert_error(
+    operation: &str,
+    e: sqlx::Error,
+    missing: impl FnOnce() -> Error,
+    duplicate: impl FnOnce() -> Error,
+) -> Error {
+    if is_foreign_key_violation(&e) {
+        missing()
+    } else if is_unique_violation(&e) {
+        duplicate()
+    } else {
+        db_error(operation, e)
+    }
+}
+
 /// A storage error for a failed `operation`: unique violations become
 /// [`Error::Conflict`], busy/locked databases, lost connections and pool timeouts are
 /// transient, the rest is permanent.

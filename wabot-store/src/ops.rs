@@ -22,7 +22,7 @@ use wabot_core::{
 
 use super::Db;
 use crate::{
-    error::{db_error, is_foreign_key_violation, is_unique_violation},
+    error::{db_error, insert_error, is_foreign_key_violation, is_unique_violation},
     rows::{
         BotRow, LeadRow, MemberRow, MessageRow, RunRow, ScheduleRow, UserRow, WorkspaceRow,
         ack_sources, bot_columns, contact_search, contains_pattern, convert_all, fields_search,
@@ -239,13 +239,12 @@ pub(crate) async fn create_bot(c: &mut Conn, bot: &Bot) -> Result<()> {
     .execute(&mut *c)
     .await
     .map_err(|e| {
-        if is_foreign_key_violation(&e) {
-            Error::NotFound(format!("workspace {}", bot.workspace_id))
-        } else if is_unique_violation(&e) {
-            Error::Conflict(format!("bot {} already exists", bot.id))
-        } else {
-            db_error("create_bot", e)
-        }
+        insert_error(
+            "create_bot",
+            e,
+            || Error::NotFound(format!("workspace {}", bot.workspace_id)),
+            || Error::Conflict(format!("bot {} already exists", bot.id)),
+        )
     })?;
     Ok(())
 }
@@ -697,17 +696,18 @@ async fn record_inbound_in(c: &mut Conn, inbound: &NewInbound) -> Result<Inbound
 
 pub(crate) async fn insert_message(c: &mut Conn, message: &Message) -> Result<()> {
     insert_message_row(c, message).await.map_err(|e| {
-        if is_foreign_key_violation(&e) {
-            Error::LeadNotFound(message.lead_id)
-        } else if is_unique_violation(&e) {
-            Error::Conflict(format!(
-                "message {} (provider id {}) already stored",
-                message.id,
-                message.provider_message_id.as_deref().unwrap_or("none")
-            ))
-        } else {
-            db_error("insert_message", e)
-        }
+        insert_error(
+            "insert_message",
+            e,
+            || Error::LeadNotFound(message.lead_id),
+            || {
+                Error::Conflict(format!(
+                    "message {} (provider id {}) already stored",
+                    message.id,
+                    message.provider_message_id.as_deref().unwrap_or("none")
+                ))
+            },
+        )
     })
 }
 
@@ -816,13 +816,12 @@ pub(crate) async fn create_schedule(c: &mut Conn, s: &Schedule) -> Result<()> {
     .execute(&mut *c)
     .await
     .map_err(|e| {
-        if is_foreign_key_violation(&e) {
-            Error::BotNotFound(s.bot_id)
-        } else if is_unique_violation(&e) {
-            Error::Conflict(format!("schedule {} already exists", s.id))
-        } else {
-            db_error("create_schedule", e)
-        }
+        insert_error(
+            "create_schedule",
+            e,
+            || Error::BotNotFound(s.bot_id),
+            || Error::Conflict(format!("schedule {} already exists", s.id)),
+        )
     })?;
     Ok(())
 }
