@@ -272,8 +272,8 @@ impl Supervisor {
         transport: Arc<dyn MessagingTransport>,
         stop: &mut watch::Receiver<bool>,
     ) -> (Result<(), Error>, bool) {
-        let deps = self.inner.engine.deps().clone();
-        deps.transports.insert(bot.id, transport.clone());
+        let transports = &self.inner.engine.deps().transports;
+        transports.insert(bot.id, transport.clone());
         let (sink, mut events) = mpsc::channel::<TransportEvent>(256);
         let run_transport = transport.clone();
         // Its own task, so a panic inside the transport is caught as a JoinError.
@@ -305,7 +305,7 @@ impl Supervisor {
                 }
             }
         };
-        deps.transports.remove(bot.id);
+        transports.remove(bot.id);
         (ended, ready)
     }
 

@@ -70,9 +70,10 @@ impl Engine {
         // 1. Persist first: the message and the lead, atomically, deduplicated.
         let body = match &inbound.kind {
             InboundKind::Text => inbound.body.clone(),
-            InboundKind::Media(kind) => format!("[{kind}] {}", inbound.body).trim().to_string(),
+            InboundKind::Media(kind) | InboundKind::Other(kind) => {
+                format!("[{kind}] {}", inbound.body).trim().to_string()
+            }
             InboundKind::Group => format!("[group] {}", inbound.body),
-            InboundKind::Other(kind) => format!("[{kind}] {}", inbound.body).trim().to_string(),
         };
         let recorded = deps
             .store
