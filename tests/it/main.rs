@@ -5,6 +5,7 @@ mod conversation;
 mod harness;
 mod hours;
 mod leads;
+mod recovery;
 mod restart;
 mod scheduler;
 mod supervisor;

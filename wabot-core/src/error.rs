@@ -65,6 +65,10 @@ pub enum Error {
     /// The component was shut down.
     #[error("shut down")]
     Shutdown,
+    /// A bug: an invariant of wabot broke (e.g. message processing panicked). Not the caller's
+    /// fault and not worth retrying; the log has the details — please report it.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl Error {

@@ -336,6 +336,11 @@ impl Supervisor {
             TransportEvent::Ready { account } => {
                 self.report(bot.id, Some(ws), BotStatus::Ready, account)
                     .await;
+                // What a crash left unanswered is queued now, before later messages of the
+                // same chats (this loop feeds the engine in order).
+                if let Err(e) = self.inner.engine.recover(bot.id).await {
+                    tracing::warn!(bot = %bot.id, "could not recover unanswered messages (retried at the next ready): {e}");
+                }
                 return true;
             }
             TransportEvent::Inbound(message) => {

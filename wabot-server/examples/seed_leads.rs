@@ -79,6 +79,7 @@ async fn main() -> anyhow::Result<()> {
                     provider_message_id: format!("seed.{stamp}.{n}"),
                     body: "Hola, ¿cuánto cuestan las placas solares para mi casa?".into(),
                     received_at: Utc::now(),
+                    handling: wabot_core::domain::InboundHandling::Done,
                 };
                 match store.record_inbound(&inbound).await? {
                     InboundOutcome::Recorded { .. } => Ok(()),

@@ -202,6 +202,10 @@ pub struct EngineSettings {
     pub restart_initial_ms: u64,
     /// Largest restart delay of a failed bot, in milliseconds.
     pub restart_max_ms: u64,
+    /// After a crash, customer messages the previous run stored but never answered are
+    /// answered when their bot is back if they are at most this many seconds old; older ones
+    /// are flagged for an agent instead (0 flags them all; default 900 = 15 minutes).
+    pub recovery_window_secs: u64,
 }
 
 impl Default for EngineSettings {
@@ -215,6 +219,7 @@ impl Default for EngineSettings {
             send_attempts: core.send_attempts,
             restart_initial_ms: 1_000,
             restart_max_ms: 300_000,
+            recovery_window_secs: core.recovery_window.as_secs(),
         }
     }
 }
@@ -228,6 +233,7 @@ impl EngineSettings {
             llm_extraction: self.llm_extraction,
             pacing: self.pacing,
             send_attempts: self.send_attempts,
+            recovery_window: Duration::from_secs(self.recovery_window_secs),
         }
     }
 

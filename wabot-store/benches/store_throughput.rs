@@ -104,6 +104,7 @@ async fn one_chat(store: &dyn Store, bot: &Bot, chat: usize, count: usize) -> an
             provider_message_id: format!("wamid.{chat}.{i}"),
             body: "Hola, ¿cuánto cuesta la bici?".into(),
             received_at: Utc::now(),
+            handling: wabot_core::domain::InboundHandling::Pending,
         };
         let InboundOutcome::Recorded { mut lead, .. } = store.record_inbound(&inbound).await?
         else {

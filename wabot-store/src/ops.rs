@@ -13,8 +13,8 @@ use sqlx::{Connection as _, QueryBuilder};
 use wabot_core::{
     Error, Result,
     domain::{
-        Bot, BotStatus, ContactId, DeliveryStatus, Email, Lead, Member, Message, Schedule,
-        ScheduleRun, ScheduleStatus, User, Workspace,
+        Bot, BotStatus, ContactId, DeliveryStatus, Email, InboundHandling, Lead, Member, Message,
+        Schedule, ScheduleRun, ScheduleStatus, User, Workspace,
     },
     ids::{BotId, LeadId, MessageId, ScheduleId, UserId, WorkspaceId},
     ports::{InboundOutcome, LeadQuery, MAX_LEAD_PAGE, NewInbound},
@@ -417,7 +417,7 @@ pub(crate) async fn update_lead(c: &mut Conn, lead: &Lead) -> Result<()> {
     let done = sqlx::query(
         "UPDATE leads SET display_name = $2, name = $3, email = $4, location = $5, phone = $6, \
          status = $7, assignee = $8, handler_agent = $9, away_sent_on = $10, updated_at = $11, \
-         qualified_at = $12, fields_search = $13 WHERE id = $1",
+         qualified_at = $12, fields_search = $13, unanswered_since = $14 WHERE id = $1",
     )
     .bind(lead.id.0)
     .bind(lead.display_name.as_deref())
@@ -435,6 +435,7 @@ pub(crate) async fn update_lead(c: &mut Conn, lead: &Lead) -> Result<()> {
     .bind(Ts(lead.updated_at))
     .bind(lead.qualified_at.map(Ts))
     .bind(fields_search(lead))
+    .bind(lead.unanswered_since.map(Ts))
     .execute(&mut *c)
     .await
     .map_err(|e| db_error("update_lead", e))?;
@@ -596,8 +597,8 @@ async fn record_inbound_in(c: &mut Conn, inbound: &NewInbound) -> Result<Inbound
     let message_id = MessageId::new();
     let stored = sqlx::query(
         "INSERT INTO messages (id, bot_id, lead_id, direction, sender, body, \
-         provider_message_id, delivery, created_at) \
-         SELECT $1, $2, id, 'inbound', 'contact', $4, $5, 'received', $6 \
+         provider_message_id, delivery, created_at, handling) \
+         SELECT $1, $2, id, 'inbound', 'contact', $4, $5, 'received', $6, $7 \
          FROM leads WHERE bot_id = $2 AND contact = $3 \
          ON CONFLICT (bot_id, provider_message_id) DO NOTHING",
     )
@@ -607,6 +608,7 @@ async fn record_inbound_in(c: &mut Conn, inbound: &NewInbound) -> Result<Inbound
     .bind(&inbound.body)
     .bind(&inbound.provider_message_id)
     .bind(Ts(inbound.received_at))
+    .bind(inbound.handling.as_str())
     .execute(&mut *c)
     .await
     .map_err(|e| db_error(op, e))?;
@@ -656,8 +658,8 @@ async fn record_inbound_in(c: &mut Conn, inbound: &NewInbound) -> Result<Inbound
         };
         let stored = sqlx::query(
             "INSERT INTO messages (id, bot_id, lead_id, direction, sender, body, \
-             provider_message_id, delivery, created_at) \
-             VALUES ($1, $2, $3, 'inbound', 'contact', $4, $5, 'received', $6) \
+             provider_message_id, delivery, created_at, handling) \
+             VALUES ($1, $2, $3, 'inbound', 'contact', $4, $5, 'received', $6, $7) \
              ON CONFLICT (bot_id, provider_message_id) DO NOTHING",
         )
         .bind(message_id.0)
@@ -666,6 +668,7 @@ async fn record_inbound_in(c: &mut Conn, inbound: &NewInbound) -> Result<Inbound
         .bind(&inbound.body)
         .bind(&inbound.provider_message_id)
         .bind(Ts(inbound.received_at))
+        .bind(inbound.handling.as_str())
         .execute(&mut *c)
         .await
         .map_err(|e| db_error(op, e))?;
@@ -793,6 +796,110 @@ pub(crate) async fn recent_messages(
     .await
     .map_err(|e| db_error("recent_messages", e))?;
     convert_all(rows)
+}
+
+/// Moves a pending inbound message to `handling`; whether it was pending.
+async fn settle_inbound_in(
+    c: &mut Conn,
+    id: MessageId,
+    handling: InboundHandling,
+) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("UPDATE messages SET handling = $2 WHERE id = $1 AND handling = 'pending'")
+            .bind(id.0)
+            .bind(handling.as_str())
+            .execute(&mut *c)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub(crate) async fn settle_inbound(
+    c: &mut Conn,
+    id: MessageId,
+    handling: InboundHandling,
+) -> Result<bool> {
+    settle_inbound_in(c, id, handling)
+        .await
+        .map_err(|e| db_error("settle_inbound", e))
+}
+
+pub(crate) async fn insert_reply(c: &mut Conn, reply: &Message, answers: MessageId) -> Result<()> {
+    let op = "insert_reply";
+    let already = || Error::Conflict(format!("message {answers} was answered already"));
+    if !super::TRANSACTION_PER_OP {
+        // Inside the writer's batch: the claim comes first, so a refusal has written nothing.
+        if !settle_inbound_in(c, answers, InboundHandling::Done)
+            .await
+            .map_err(|e| db_error(op, e))?
+        {
+            return Err(already());
+        }
+        return insert_message(c, reply).await;
+    }
+    let mut tx = c.begin().await.map_err(|e| db_error(op, e))?;
+    // The row lock taken by the update makes a concurrent reply to the same message wait, then
+    // find it no longer pending.
+    if !settle_inbound_in(&mut tx, answers, InboundHandling::Done)
+        .await
+        .map_err(|e| db_error(op, e))?
+    {
+        return Err(already());
+    }
+    insert_message(&mut tx, reply).await?;
+    tx.commit().await.map_err(|e| db_error(op, e))
+}
+
+/// The pending-work query: messages of a bot (`$1`) matching a condition, stored before `$2`,
+/// oldest first, at most `$3`.
+macro_rules! pending_query {
+    ($condition:literal) => {
+        concat!(
+            "SELECT ",
+            message_columns!(),
+            " FROM messages WHERE bot_id = $1 AND created_at < $2 AND ",
+            $condition,
+            " ORDER BY seq LIMIT $3"
+        )
+    };
+}
+
+/// Runs a [`pending_query!`].
+async fn pending_messages(
+    c: &mut Conn,
+    op: &'static str,
+    sql: &'static str,
+    bot: BotId,
+    before: chrono::DateTime<chrono::Utc>,
+    limit: u32,
+) -> Result<Vec<Message>> {
+    let rows = sqlx::query_as::<Db, MessageRow>(sql)
+        .bind(bot.0)
+        .bind(Ts(before))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *c)
+        .await
+        .map_err(|e| db_error(op, e))?;
+    convert_all(rows)
+}
+
+pub(crate) async fn pending_inbound(
+    c: &mut Conn,
+    bot: BotId,
+    before: chrono::DateTime<chrono::Utc>,
+    limit: u32,
+) -> Result<Vec<Message>> {
+    let sql = pending_query!("handling = 'pending'");
+    pending_messages(c, "pending_inbound", sql, bot, before, limit).await
+}
+
+pub(crate) async fn pending_outbound(
+    c: &mut Conn,
+    bot: BotId,
+    before: chrono::DateTime<chrono::Utc>,
+    limit: u32,
+) -> Result<Vec<Message>> {
+    let sql = pending_query!("direction = 'outbound' AND delivery = 'pending'");
+    pending_messages(c, "pending_outbound", sql, bot, before, limit).await
 }
 
 // ----- schedules ------------------------------------------------------------------------------

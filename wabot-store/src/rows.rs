@@ -168,7 +168,7 @@ macro_rules! lead_columns {
     () => {
         "id, workspace_id, bot_id, contact, display_name, name, \
      email, location, phone, status, assignee, handler_agent, away_sent_on, created_at, \
-     updated_at, qualified_at, fields_search"
+     updated_at, qualified_at, unanswered_since, fields_search"
     };
 }
 pub(crate) use lead_columns;
@@ -191,6 +191,7 @@ pub(crate) struct LeadRow {
     created_at: Ts,
     updated_at: Ts,
     qualified_at: Option<Ts>,
+    unanswered_since: Option<Ts>,
     /// What [`fields_search`] gave when the row was last written.
     pub(crate) fields_search: String,
 }
@@ -242,6 +243,7 @@ impl TryFrom<LeadRow> for Lead {
             created_at: row.created_at.into(),
             updated_at: row.updated_at.into(),
             qualified_at: row.qualified_at.map(Into::into),
+            unanswered_since: row.unanswered_since.map(Into::into),
         })
     }
 }

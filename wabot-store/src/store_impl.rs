@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use wabot_core::{
     Result,
     domain::{
-        Bot, BotStatus, ContactId, DeliveryStatus, Email, Lead, Member, Message, Schedule,
-        ScheduleRun, User, Workspace,
+        Bot, BotStatus, ContactId, DeliveryStatus, Email, InboundHandling, Lead, Member, Message,
+        Schedule, ScheduleRun, User, Workspace,
     },
     ids::{BotId, LeadId, MessageId, ScheduleId, UserId, WorkspaceId},
     ports::{
@@ -159,6 +159,33 @@ impl MessageStore for Backend {
 
     async fn recent_messages(&self, lead: LeadId, limit: u32) -> Result<Vec<Message>> {
         on!(self.read, |c| ops::recent_messages(c, lead, limit))
+    }
+
+    async fn insert_reply(&self, reply: &Message, answers: MessageId) -> Result<()> {
+        let reply = reply.clone();
+        on!(self.write, |c| ops::insert_reply(c, &reply, answers))
+    }
+
+    async fn settle_inbound(&self, id: MessageId, handling: InboundHandling) -> Result<bool> {
+        on!(self.write, |c| ops::settle_inbound(c, id, handling))
+    }
+
+    async fn pending_inbound(
+        &self,
+        bot: BotId,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Message>> {
+        on!(self.read, |c| ops::pending_inbound(c, bot, before, limit))
+    }
+
+    async fn pending_outbound(
+        &self,
+        bot: BotId,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Message>> {
+        on!(self.read, |c| ops::pending_outbound(c, bot, before, limit))
     }
 }
 

@@ -30,6 +30,7 @@ use crate::{memory::MemoryStore, ports::ServerStore};
 
 mod access;
 mod bots;
+mod handling;
 mod leads;
 mod messages;
 mod reports;
@@ -42,8 +43,8 @@ mod workspaces;
 /// Every conformance case, as `async fn(&dyn TestDatabase)`.
 pub mod cases {
     pub use super::{
-        access::*, bots::*, leads::*, messages::*, reports::*, restart::*, schedules::*,
-        webhooks::*, workspaces::*,
+        access::*, bots::*, handling::*, leads::*, messages::*, reports::*, restart::*,
+        schedules::*, webhooks::*, workspaces::*,
     };
 }
 
@@ -132,6 +133,13 @@ macro_rules! store_conformance_tests {
             marking_a_missing_message_fails_with_not_found,
             acks_apply_only_when_they_are_progress,
             acks_for_unknown_messages_or_other_bots_change_nothing,
+            // crash recovery: inbound handling and unfinished work
+            an_inbound_message_is_pending_until_one_reply_claims_it,
+            settling_moves_a_pending_message_once,
+            pending_inbound_is_per_bot_before_a_time_in_stored_order,
+            pending_outbound_lists_unfinished_sends_only,
+            racing_replies_to_one_message_store_exactly_one,
+            unfinished_work_and_the_unanswered_flag_survive_reopening,
             // schedules
             schedules_round_trip_with_once_and_cron_triggers,
             creating_a_schedule_needs_its_bot_and_a_free_id,

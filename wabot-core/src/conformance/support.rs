@@ -96,6 +96,7 @@ pub(super) fn inbound(bot: &Bot, contact_id: &str, provider_id: &str, body: &str
         provider_message_id: provider_id.to_string(),
         body: body.to_string(),
         received_at: now(),
+        handling: crate::domain::InboundHandling::Pending,
     }
 }
 

@@ -381,6 +381,12 @@ pub struct Lead {
     pub updated_at: DateTime<Utc>,
     /// When the lead became qualified.
     pub qualified_at: Option<DateTime<Utc>>,
+    /// Since when a customer message waits for a person: the bot could not answer it (it
+    /// arrived before a crash and was too old to answer when the server came back, or its reply
+    /// was interrupted mid-send). The dashboard flags the lead; cleared when an agent replies,
+    /// takes the conversation over or releases it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unanswered_since: Option<DateTime<Utc>>,
 }
 
 impl Lead {
@@ -405,6 +411,7 @@ impl Lead {
             created_at: now,
             updated_at: now,
             qualified_at: None,
+            unanswered_since: None,
         }
     }
 

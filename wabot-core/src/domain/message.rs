@@ -120,6 +120,47 @@ impl FromStr for DeliveryStatus {
     }
 }
 
+/// What the engine has done with a stored inbound message. Persisted with the message so a
+/// crash between storing a message (and acknowledging it to the network) and answering it is
+/// found at the next start: see `Engine::recover` and ARCHITECTURE.md, "Crash recovery".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InboundHandling {
+    /// Stored, not yet answered: the engine still has to process it.
+    Pending,
+    /// Processed: answered, or deliberately not answered (media, a human has the chat, auto
+    /// response off, outside working hours).
+    Done,
+    /// Not answered automatically because it waited too long (a crash came in between): an
+    /// agent is asked to answer (the lead's `unanswered_since`).
+    Flagged,
+}
+
+impl InboundHandling {
+    /// Every value.
+    pub const ALL: [InboundHandling; 3] = [Self::Pending, Self::Done, Self::Flagged];
+
+    /// The stable lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Done => "done",
+            Self::Flagged => "flagged",
+        }
+    }
+}
+
+impl FromStr for InboundHandling {
+    type Err = ValidationError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| ValidationError::new("handling", format!("unknown handling `{s}`")))
+    }
+}
+
 /// A stored message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {

@@ -19,6 +19,6 @@ pub use hours::{WorkingHours, parse_time_zone};
 pub use lead::{
     ContactId, Email, Handler, Lead, LeadField, LeadFields, LeadStatus, Location, PersonName, Phone,
 };
-pub use message::{DeliveryStatus, Direction, MAX_BODY_CHARS, Message, Sender};
+pub use message::{DeliveryStatus, Direction, InboundHandling, MAX_BODY_CHARS, Message, Sender};
 pub use schedule::{CronExpr, Schedule, ScheduleAction, ScheduleRun, ScheduleStatus, Trigger};
 pub use workspace::{Member, Role, User, Workspace, WorkspaceName};

@@ -23,6 +23,7 @@ impl Engine {
         let mut lead = self.load_lead(lead).await?;
         let bot = self.bot(lead.bot_id).await?;
         lead.handler = Handler::Agent(agent);
+        lead.unanswered_since = None;
         let now = self.inner.deps.clock.now();
         self.save_lead(&bot, &mut lead, now, false).await?;
         Ok(lead)
@@ -33,6 +34,7 @@ impl Engine {
         let mut lead = self.load_lead(lead).await?;
         let bot = self.bot(lead.bot_id).await?;
         lead.handler = Handler::Bot;
+        lead.unanswered_since = None;
         let now = self.inner.deps.clock.now();
         self.save_lead(&bot, &mut lead, now, false).await?;
         Ok(lead)
@@ -54,8 +56,12 @@ impl Engine {
         }
         let mut lead = self.load_lead(lead).await?;
         let bot = self.bot(lead.bot_id).await?;
-        if lead.handler == Handler::Bot {
-            lead.handler = Handler::Agent(agent);
+        if lead.handler == Handler::Bot || lead.unanswered_since.is_some() {
+            // The human answers now: the bot stays out, and the lead no longer waits.
+            if lead.handler == Handler::Bot {
+                lead.handler = Handler::Agent(agent);
+            }
+            lead.unanswered_since = None;
             let now = self.inner.deps.clock.now();
             self.save_lead(&bot, &mut lead, now, false).await?;
         }

@@ -9,6 +9,7 @@ mod agent;
 mod pacing;
 mod pipeline;
 pub mod prompt;
+mod recovery;
 mod registry;
 
 use std::{
@@ -21,6 +22,7 @@ use std::{
 
 pub use pacing::typing_delay;
 pub use pipeline::Outcome;
+pub use recovery::{INTERRUPTED_SEND, Recovery};
 pub use registry::TransportRegistry;
 use tokio::sync::{Notify, mpsc, oneshot};
 
@@ -44,6 +46,9 @@ pub struct EngineConfig {
     pub pacing: bool,
     /// Attempts to send a reply when the transport reports a temporary failure.
     pub send_attempts: u32,
+    /// How old a message left unanswered by a crash may be and still get the bot's answer when
+    /// the bot comes back; older ones are flagged for an agent instead (see [`Engine::recover`]).
+    pub recovery_window: std::time::Duration,
 }
 
 impl Default for EngineConfig {
@@ -54,6 +59,7 @@ impl Default for EngineConfig {
             llm_extraction: true,
             pacing: true,
             send_attempts: 3,
+            recovery_window: std::time::Duration::from_secs(15 * 60),
         }
     }
 }
@@ -78,9 +84,19 @@ type ChatKey = (BotId, ContactId);
 /// Acks for not-yet-recorded messages kept at most (a safety bound; normally a handful).
 const MAX_EARLY_ACKS: usize = 10_000;
 struct Job {
-    message: InboundMessage,
+    work: Work,
     reply: Option<oneshot::Sender<Result<Outcome>>>,
-    stored: Option<StoredReceipt>,
+}
+
+/// What a queued job processes.
+enum Work {
+    /// A message from the network, with the transport's receipt when it waits for the store.
+    Inbound {
+        message: InboundMessage,
+        stored: Option<StoredReceipt>,
+    },
+    /// A message an earlier run stored and never answered.
+    Recovered(crate::domain::Message),
 }
 
 pub(crate) struct Inner {
@@ -91,6 +107,10 @@ pub(crate) struct Inner {
     in_flight: AtomicUsize,
     idle: Notify,
     early_acks: Mutex<HashMap<(BotId, String), DeliveryStatus>>,
+    /// When this engine started: stored work older than this belongs to an earlier run.
+    started_at: chrono::DateTime<chrono::Utc>,
+    /// Bots whose earlier run's leftovers were already recovered.
+    recovered: Mutex<std::collections::HashSet<BotId>>,
 }
 
 /// The conversation engine. Cheap to clone; clones share state.
@@ -102,8 +122,11 @@ pub struct Engine {
 impl Engine {
     /// An engine over `deps`.
     pub fn new(deps: EngineDeps, config: EngineConfig) -> Self {
+        let started_at = deps.clock.now();
         Self {
             inner: Arc::new(Inner {
+                started_at,
+                recovered: Mutex::new(Default::default()),
                 deps,
                 config,
                 bots: RwLock::new(HashMap::new()),
@@ -172,12 +195,15 @@ impl Engine {
         message: InboundMessage,
     ) -> oneshot::Receiver<Result<Outcome>> {
         let (tx, rx) = oneshot::channel();
+        let key = (bot, message.from.clone());
         self.enqueue(
-            bot,
+            key,
             Job {
-                message,
+                work: Work::Inbound {
+                    message,
+                    stored: None,
+                },
                 reply: Some(tx),
-                stored: None,
             },
         );
         rx
@@ -186,12 +212,15 @@ impl Engine {
     /// Queues an inbound message whose transport waits for `stored`: it is answered as soon as
     /// the message is durably recorded (or recording failed), before the reply is produced.
     pub fn submit_confirmed(&self, bot: BotId, message: InboundMessage, stored: StoredReceipt) {
+        let key = (bot, message.from.clone());
         self.enqueue(
-            bot,
+            key,
             Job {
-                message,
+                work: Work::Inbound {
+                    message,
+                    stored: Some(stored),
+                },
                 reply: None,
-                stored: Some(stored),
             },
         );
     }
@@ -203,8 +232,7 @@ impl Engine {
             .unwrap_or(Err(crate::Error::Shutdown))
     }
 
-    fn enqueue(&self, bot: BotId, job: Job) {
-        let key = (bot, job.message.from.clone());
+    fn enqueue(&self, key: ChatKey, job: Job) {
         self.inner.in_flight.fetch_add(1, Ordering::SeqCst);
         let mut chats = self.inner.chats.lock().unwrap_or_else(|p| p.into_inner());
         let job = match chats.get(&key) {
@@ -239,20 +267,21 @@ impl Engine {
                     }
                 }
             };
-            let Job {
-                message,
-                reply,
-                stored,
-            } = job;
+            let Job { work, reply } = job;
             let engine = self.clone();
             let bot = key.0;
             // A panic in one message's processing must not kill the chat or the engine.
-            let outcome = tokio::spawn(async move { engine.process(bot, message, stored).await })
-                .await
-                .unwrap_or_else(|e| {
-                    tracing::error!(bot = %bot, "message processing panicked: {e}");
-                    Err(crate::Error::Conflict("message processing panicked".into()))
-                });
+            let outcome = tokio::spawn(async move {
+                match work {
+                    Work::Inbound { message, stored } => engine.process(bot, message, stored).await,
+                    Work::Recovered(message) => engine.process_recovered(bot, message).await,
+                }
+            })
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!(bot = %bot, "message processing panicked: {e}");
+                Err(crate::Error::Internal("message processing panicked".into()))
+            });
             if let Err(e) = &outcome {
                 tracing::warn!(bot = %bot, error = %e, "inbound message not fully processed");
             }

@@ -7,7 +7,8 @@ use rand::Rng;
 use super::{Engine, prompt, typing_delay};
 use crate::{
     domain::{
-        Bot, DeliveryStatus, Direction, Handler, Lead, LeadFields, LeadStatus, Message, Sender,
+        Bot, DeliveryStatus, Direction, Handler, InboundHandling, Lead, LeadFields, LeadStatus,
+        Message, Sender,
     },
     error::{Error, LlmError, Result},
     extract,
@@ -49,13 +50,13 @@ enum ReplyText {
 }
 
 impl Engine {
+    /// Processes one inbound message from the network: step 1 (record), then [`Self::answer`].
     pub(crate) async fn process(
         &self,
         bot_id: crate::ids::BotId,
         inbound: InboundMessage,
         stored: Option<StoredReceipt>,
     ) -> Result<Outcome> {
-        let deps = &self.inner.deps;
         let bot = match self.bot(bot_id).await {
             Ok(bot) => bot,
             Err(e) => {
@@ -65,33 +66,72 @@ impl Engine {
                 return Err(e);
             }
         };
-        let now = deps.clock.now();
+        let now = self.inner.deps.clock.now();
+        let Some((lead, message)) = self.record(&bot, &inbound, stored, now).await? else {
+            return Ok(Outcome::Duplicate);
+        };
+        if inbound.kind != InboundKind::Text {
+            return Ok(Outcome::StoredOnly);
+        }
+        self.answer(&bot, lead, &message, &inbound.body, now).await
+    }
 
-        // 1. Persist first: the message and the lead, atomically, deduplicated.
-        let body = match &inbound.kind {
-            InboundKind::Text => inbound.body.clone(),
-            InboundKind::Media(kind) | InboundKind::Other(kind) => {
-                format!("[{kind}] {}", inbound.body).trim().to_string()
-            }
-            InboundKind::Group => format!("[group] {}", inbound.body),
+    /// Processes an inbound message stored by an earlier run that never answered it (see
+    /// `Engine::recover`): steps 2 onwards, as if it had just arrived.
+    pub(crate) async fn process_recovered(
+        &self,
+        bot_id: crate::ids::BotId,
+        message: Message,
+    ) -> Result<Outcome> {
+        let bot = self.bot(bot_id).await?;
+        let lead = self
+            .inner
+            .deps
+            .store
+            .get_lead(message.lead_id)
+            .await?
+            .ok_or(Error::LeadNotFound(message.lead_id))?;
+        let now = self.inner.deps.clock.now();
+        let body = message.body.clone();
+        self.answer(&bot, lead, &message, &body, now).await
+    }
+
+    /// Step 1: persists the message and the lead, atomically and deduplicated, confirms the
+    /// transport's receipt, announces both and marks the message read. `None` for a duplicate.
+    async fn record(
+        &self,
+        bot: &Bot,
+        inbound: &InboundMessage,
+        stored: Option<StoredReceipt>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<(Lead, Message)>> {
+        let deps = &self.inner.deps;
+        let (body, handling) = match &inbound.kind {
+            InboundKind::Text => (inbound.body.clone(), InboundHandling::Pending),
+            InboundKind::Media(kind) | InboundKind::Other(kind) => (
+                format!("[{kind}] {}", inbound.body).trim().to_string(),
+                InboundHandling::Done,
+            ),
+            InboundKind::Group => (format!("[group] {}", inbound.body), InboundHandling::Done),
         };
         let recorded = deps
             .store
             .record_inbound(&NewInbound {
                 workspace_id: bot.workspace_id,
-                bot_id,
+                bot_id: bot.id,
                 contact: inbound.from.clone(),
                 display_name: inbound.display_name.clone(),
                 provider_message_id: inbound.provider_message_id.clone(),
                 body,
                 received_at: now,
+                handling,
             })
             .await;
         if let Some(receipt) = &stored {
             receipt.confirm(recorded.as_ref().map(|_| ()).map_err(|e| e.to_string()));
         }
-        let (mut lead, message, new_lead) = match recorded? {
-            InboundOutcome::Duplicate => return Ok(Outcome::Duplicate),
+        let (lead, message, new_lead) = match recorded? {
+            InboundOutcome::Duplicate => return Ok(None),
             InboundOutcome::Recorded {
                 lead,
                 message,
@@ -109,16 +149,28 @@ impl Engine {
                 lead: lead.clone(),
             });
         }
-        if let Some(transport) = deps.transports.get(bot_id)
+        if let Some(transport) = deps.transports.get(bot.id)
             && let Err(e) = transport
                 .mark_read(&lead.contact, &inbound.provider_message_id)
                 .await
         {
-            tracing::debug!(bot = %bot_id, "mark read failed: {e}");
+            tracing::debug!(bot = %bot.id, "mark read failed: {e}");
         }
-        if inbound.kind != InboundKind::Text {
-            return Ok(Outcome::StoredOnly);
-        }
+        Ok(Some((lead, message)))
+    }
+
+    /// Steps 2–7 for a recorded text message `inbound` (body `text`). Every way out leaves the
+    /// message handled: answered through [`Self::store_reply`], or settled as done.
+    async fn answer(
+        &self,
+        bot: &Bot,
+        mut lead: Lead,
+        inbound: &Message,
+        text: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Outcome> {
+        let deps = &self.inner.deps;
+        let ws = bot.workspace_id;
 
         // 2. A human has the conversation: stay silent.
         if let Handler::Agent(agent) = lead.handler {
@@ -127,15 +179,16 @@ impl Engine {
                 lead_id: lead.id,
                 agent,
             });
+            self.settle(inbound).await?;
             return Ok(Outcome::HandedOver);
         }
 
-        // Deterministic parsing is cheap and never fails: its findings are saved whatever the
-        // model does afterwards.
+        // 3. Deterministic parsing is cheap and never fails: its findings are saved whatever
+        // the model does afterwards.
         let region = lead.contact_region();
         let mut changed = false;
         if bot.features.lead_capture {
-            let found = extract::parse_message(&inbound.body, region.as_deref());
+            let found = extract::parse_message(text, region.as_deref());
             // E-mail and phone are strictly validated, so a newer one is a correction the
             // customer typed; name and location come from phrase heuristics and only fill
             // gaps, so a false positive can never replace a good value.
@@ -144,7 +197,7 @@ impl Engine {
             changed |= !lead.fields.merge(heuristic, false).is_empty();
         }
 
-        // 3. Working hours.
+        // 4. Working hours.
         if let Some(hours) = &bot.features.working_hours
             && !hours.is_open(now)
         {
@@ -156,35 +209,87 @@ impl Engine {
                 lead.away_sent_on = Some(today);
                 // Persist the "sent today" mark before sending: a crash after sending
                 // must not send it twice.
-                self.save_lead(&bot, &mut lead, now, true).await?;
+                self.save_lead(bot, &mut lead, now, true).await?;
                 changed = false;
-                self.send_reply(&bot, &lead, away.as_str(), Sender::Bot)
-                    .await?;
+                let Some(reply) = self
+                    .store_reply(bot, &lead, away.as_str(), Sender::Bot, Some(inbound.id))
+                    .await?
+                else {
+                    return Ok(Outcome::Duplicate);
+                };
+                self.deliver(bot, &lead, reply).await?;
                 away_sent = true;
+            } else {
+                self.settle(inbound).await?;
             }
             if changed {
-                self.save_lead(&bot, &mut lead, now, true).await?;
+                self.save_lead(bot, &mut lead, now, true).await?;
             }
             return Ok(Outcome::OutsideHours { away_sent });
         }
         if changed {
-            self.save_lead(&bot, &mut lead, now, false).await?;
+            self.save_lead(bot, &mut lead, now, false).await?;
         }
 
-        // 4–6. Ask the model for a reply (and the extraction), send, qualify.
+        // 5–6. Ask the model for a reply (and the extraction), qualify.
         if !bot.features.auto_response {
-            self.qualify(&bot, &mut lead, now).await?;
+            self.qualify(bot, &mut lead, now).await?;
+            self.settle(inbound).await?;
             return Ok(Outcome::Replied {
                 reply: None,
                 fallback: false,
             });
         }
-        let history = deps
-            .store
-            .recent_messages(lead.id, self.inner.config.history_messages)
+        let (text, fallback) = self
+            .compose(bot, &mut lead, inbound.id, region.as_deref(), now)
             .await?;
-        let llm = deps.llm.client_for(&bot);
-        let (reply, extracted) = match llm {
+        self.qualify(bot, &mut lead, now).await?;
+
+        // 7. Typing, then the reply: stored (claiming the inbound message, so it is answered
+        // once even across a crash or another replica), sent, its outcome recorded.
+        self.pace(bot, &lead, text.chars().count()).await;
+        let Some(reply) = self
+            .store_reply(bot, &lead, &text, Sender::Bot, Some(inbound.id))
+            .await?
+        else {
+            return Ok(Outcome::Duplicate);
+        };
+        self.deliver(bot, &lead, reply).await?;
+        Ok(Outcome::Replied {
+            reply: Some(text),
+            fallback,
+        })
+    }
+
+    /// Marks an inbound message handled without a reply.
+    async fn settle(&self, inbound: &Message) -> Result<()> {
+        self.inner
+            .deps
+            .store
+            .settle_inbound(inbound.id, InboundHandling::Done)
+            .await?;
+        Ok(())
+    }
+
+    /// Step 5: the reply text (the model's, or the fallback message when it fails) and, run
+    /// concurrently, the model's extraction merged into the lead. Returns the text and whether
+    /// it is the fallback.
+    async fn compose(
+        &self,
+        bot: &Bot,
+        lead: &mut Lead,
+        answering: MessageId,
+        region: Option<&str>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(String, bool)> {
+        let deps = &self.inner.deps;
+        let history = history_as_of(
+            deps.store
+                .recent_messages(lead.id, self.inner.config.history_messages)
+                .await?,
+            answering,
+        );
+        let (reply, extracted) = match deps.llm.client_for(bot) {
             Err(e) => (ReplyText::Fallback(e), None),
             Ok(llm) => {
                 let want_extraction = bot.features.lead_capture
@@ -193,11 +298,11 @@ impl Engine {
                         .fields
                         .missing(&bot.features.required_fields)
                         .is_empty();
-                let reply_fut = self.ask_reply(&bot, &lead, &history, llm.as_ref());
+                let reply_fut = self.ask_reply(bot, lead, &history, llm.as_ref());
                 let extract_fut = async {
                     if want_extraction {
                         Some(
-                            self.ask_extraction(&bot, &history, llm.as_ref(), region.as_deref())
+                            self.ask_extraction(bot, &history, llm.as_ref(), region)
                                 .await,
                         )
                     } else {
@@ -207,27 +312,22 @@ impl Engine {
                 tokio::join!(reply_fut, extract_fut)
             }
         };
-        if let Some(Ok(fields)) = extracted {
+        match extracted {
             // The model's findings never overwrite what the customer typed explicitly.
-            if !lead.fields.merge(fields, false).is_empty() {
-                self.save_lead(&bot, &mut lead, now, false).await?;
+            Some(Ok(fields)) => {
+                if !lead.fields.merge(fields, false).is_empty() {
+                    self.save_lead(bot, lead, now, false).await?;
+                }
             }
-        } else if let Some(Err(e)) = extracted {
-            tracing::debug!(bot = %bot.id, "llm extraction failed: {e}");
+            Some(Err(e)) => tracing::debug!(bot = %bot.id, "llm extraction failed: {e}"),
+            None => {}
         }
-        let (text, fallback) = match reply {
+        Ok(match reply {
             ReplyText::Model(text) => (text, false),
             ReplyText::Fallback(e) => {
                 tracing::warn!(bot = %bot.id, lead = %lead.id, error = %e, "language model failed; sending the fallback message");
                 (bot.fallback_message.as_str().to_string(), true)
             }
-        };
-        self.qualify(&bot, &mut lead, now).await?;
-        self.pace(&bot, &lead, text.chars().count()).await;
-        self.send_reply(&bot, &lead, &text, Sender::Bot).await?;
-        Ok(Outcome::Replied {
-            reply: Some(text),
-            fallback,
         })
     }
 
@@ -324,8 +424,26 @@ impl Engine {
         text: &str,
         sender: Sender,
     ) -> Result<Message> {
+        let message = self
+            .store_reply(bot, lead, text, sender, None)
+            .await?
+            .ok_or_else(|| Error::Internal("an unprompted message cannot be a duplicate".into()))?;
+        self.deliver(bot, lead, message).await
+    }
+
+    /// Stores an outbound message as `pending`. With `answers`, it is the reply to that inbound
+    /// message and claims it: `None` when the message was answered already (by an earlier run
+    /// or another replica), so nothing may be sent.
+    pub(crate) async fn store_reply(
+        &self,
+        bot: &Bot,
+        lead: &Lead,
+        text: &str,
+        sender: Sender,
+        answers: Option<MessageId>,
+    ) -> Result<Option<Message>> {
         let deps = &self.inner.deps;
-        let mut message = Message {
+        let message = Message {
             id: MessageId::new(),
             bot_id: bot.id,
             lead_id: lead.id,
@@ -337,7 +455,29 @@ impl Engine {
             error: None,
             created_at: deps.clock.now(),
         };
-        deps.store.insert_message(&message).await?;
+        match answers {
+            None => deps.store.insert_message(&message).await?,
+            Some(inbound) => match deps.store.insert_reply(&message, inbound).await {
+                Ok(()) => {}
+                Err(Error::Conflict(reason)) => {
+                    tracing::info!(bot = %bot.id, lead = %lead.id, "not replying: {reason}");
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            },
+        }
+        Ok(Some(message))
+    }
+
+    /// Sends a stored `pending` message, records the outcome and publishes it.
+    pub(crate) async fn deliver(
+        &self,
+        bot: &Bot,
+        lead: &Lead,
+        mut message: Message,
+    ) -> Result<Message> {
+        let deps = &self.inner.deps;
+        let text = message.body.as_str();
         let transport = deps.transports.get(bot.id);
         let mut attempt = 0;
         let result = loop {
@@ -447,9 +587,76 @@ impl Engine {
     }
 }
 
+/// The conversation as the customer saw it when writing `answering`: customer messages stored
+/// after it (the next ones of a burst, or the backlog a crash left) are not shown yet, and it
+/// comes after the bot's replies to the earlier ones. Without this, answering the first of two
+/// queued messages would show the model both, and the second's prompt would end with the bot's
+/// own reply.
+fn history_as_of(mut history: Vec<Message>, answering: MessageId) -> Vec<Message> {
+    let Some(at) = history.iter().position(|m| m.id == answering) else {
+        return history;
+    };
+    let current = history.remove(at);
+    let mut index = 0;
+    history.retain(|m| {
+        index += 1;
+        index <= at || m.direction != Direction::Inbound
+    });
+    history.push(current);
+    history
+}
+
 fn truncate_chars(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((idx, _)) => text[..idx].to_string(),
         None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{BotId, LeadId};
+
+    fn message(direction: Direction, body: &str) -> Message {
+        Message {
+            id: MessageId::new(),
+            bot_id: BotId::new(),
+            lead_id: LeadId::new(),
+            direction,
+            sender: match direction {
+                Direction::Inbound => Sender::Contact,
+                Direction::Outbound => Sender::Bot,
+            },
+            body: body.into(),
+            provider_message_id: None,
+            delivery: DeliveryStatus::Received,
+            error: None,
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    fn bodies(history: &[Message]) -> Vec<&str> {
+        history.iter().map(|m| m.body.as_str()).collect()
+    }
+
+    #[test]
+    fn history_as_of_a_queued_message_hides_later_customer_messages_and_ends_with_it() {
+        let first = message(Direction::Inbound, "hello");
+        let second = message(Direction::Inbound, "roof in Madrid");
+        let third = message(Direction::Inbound, "how much?");
+        let reply = message(Direction::Outbound, "Hi! What do you need?");
+        let stored = vec![first.clone(), second.clone(), third, reply];
+
+        let for_first = history_as_of(stored[..2].to_vec(), first.id);
+        let for_second = history_as_of(stored.clone(), second.id);
+        let unknown = history_as_of(stored.clone(), MessageId::new());
+
+        assert_eq!(bodies(&for_first), ["hello"]);
+        assert_eq!(
+            bodies(&for_second),
+            ["hello", "Hi! What do you need?", "roof in Madrid"]
+        );
+        assert_eq!(bodies(&unknown), bodies(&stored));
     }
 }

@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use super::access::AccessState;
 use crate::{
     domain::{
-        Bot, BotStatus, ContactId, DeliveryStatus, Direction, Email, Lead, Member, Message,
-        Schedule, ScheduleRun, ScheduleStatus, Sender, User, Workspace,
+        Bot, BotStatus, ContactId, DeliveryStatus, Direction, Email, InboundHandling, Lead, Member,
+        Message, Schedule, ScheduleRun, ScheduleStatus, Sender, User, Workspace,
     },
     error::{Error, Result},
     ids::{BotId, LeadId, MessageId, ScheduleId, UserId, WorkspaceId},
@@ -35,10 +35,70 @@ pub(super) struct State {
     pub(super) messages: HashMap<MessageId, Message>,
     messages_by_lead: HashMap<LeadId, Vec<MessageId>>,
     message_by_provider_id: HashMap<(BotId, String), MessageId>,
+    /// Stored order of every message (a counter, like the SQL stores' `seq`).
+    message_seq: HashMap<MessageId, u64>,
+    next_message_seq: u64,
+    /// What the engine has done with each inbound message.
+    inbound_handling: HashMap<MessageId, InboundHandling>,
     schedules: BTreeMap<ScheduleId, Schedule>,
     runs: Vec<ScheduleRun>,
     /// API tokens, bot secrets, webhooks and deliveries (the `access` module).
     pub(super) access: AccessState,
+}
+
+impl State {
+    /// [`MessageStore::insert_message`] under the lock.
+    fn insert_message(&mut self, message: &Message) -> Result<()> {
+        if !self.leads.contains_key(&message.lead_id) {
+            return Err(Error::LeadNotFound(message.lead_id));
+        }
+        if self.messages.contains_key(&message.id) {
+            return Err(Error::Conflict(format!(
+                "message {} already exists",
+                message.id
+            )));
+        }
+        if let Some(pid) = &message.provider_message_id {
+            let key = (message.bot_id, pid.clone());
+            if self.message_by_provider_id.contains_key(&key) {
+                return Err(Error::Conflict(format!("message {pid} already stored")));
+            }
+            self.message_by_provider_id.insert(key, message.id);
+        }
+        self.push_message(message.clone());
+        Ok(())
+    }
+
+    /// Stores a message at the end of the stored order.
+    fn push_message(&mut self, message: Message) {
+        self.message_seq.insert(message.id, self.next_message_seq);
+        self.next_message_seq += 1;
+        self.messages_by_lead
+            .entry(message.lead_id)
+            .or_default()
+            .push(message.id);
+        self.messages.insert(message.id, message);
+    }
+
+    /// The first `limit` messages matching `keep`, in stored order.
+    fn messages_in_order(
+        &self,
+        limit: u32,
+        keep: impl Fn(&State, &Message) -> bool,
+    ) -> Vec<Message> {
+        let mut found: Vec<(u64, &Message)> = self
+            .messages
+            .values()
+            .filter(|m| keep(self, m))
+            .map(|m| (self.message_seq.get(&m.id).copied().unwrap_or(u64::MAX), m))
+            .collect();
+        found.sort_by_key(|(seq, _)| *seq);
+        found
+            .into_iter()
+            .take(limit as usize)
+            .map(|(_, m)| m.clone())
+            .collect()
+    }
 }
 
 /// Every store port, in memory, behind one mutex. Nothing survives the process.
@@ -243,6 +303,8 @@ impl BotStore for MemoryStore {
                 s.leads.remove(&lead);
                 for m in s.messages_by_lead.remove(&lead).unwrap_or_default() {
                     s.messages.remove(&m);
+                    s.message_seq.remove(&m);
+                    s.inbound_handling.remove(&m);
                 }
             }
             s.lead_by_contact.retain(|(b, _), _| *b != id);
@@ -320,6 +382,7 @@ impl LeadStore for MemoryStore {
                 existing.away_sent_on = lead.away_sent_on;
                 existing.updated_at = lead.updated_at;
                 existing.qualified_at = lead.qualified_at;
+                existing.unanswered_since = lead.unanswered_since;
                 Ok(())
             }
             None => Err(Error::LeadNotFound(lead.id)),
@@ -387,11 +450,8 @@ impl MessageStore for MemoryStore {
                 created_at: inbound.received_at,
             };
             s.message_by_provider_id.insert(key, message.id);
-            s.messages_by_lead
-                .entry(lead.id)
-                .or_default()
-                .push(message.id);
-            s.messages.insert(message.id, message.clone());
+            s.inbound_handling.insert(message.id, inbound.handling);
+            s.push_message(message.clone());
             Ok(InboundOutcome::Recorded {
                 lead,
                 message,
@@ -401,30 +461,61 @@ impl MessageStore for MemoryStore {
     }
 
     async fn insert_message(&self, message: &Message) -> Result<()> {
+        self.with(|s| s.insert_message(message))
+    }
+
+    async fn insert_reply(&self, reply: &Message, answers: MessageId) -> Result<()> {
         self.with(|s| {
-            if !s.leads.contains_key(&message.lead_id) {
-                return Err(Error::LeadNotFound(message.lead_id));
-            }
-            if s.messages.contains_key(&message.id) {
+            if s.inbound_handling.get(&answers) != Some(&InboundHandling::Pending) {
                 return Err(Error::Conflict(format!(
-                    "message {} already exists",
-                    message.id
+                    "message {answers} was answered already"
                 )));
             }
-            if let Some(pid) = &message.provider_message_id {
-                let key = (message.bot_id, pid.clone());
-                if s.message_by_provider_id.contains_key(&key) {
-                    return Err(Error::Conflict(format!("message {pid} already stored")));
-                }
-                s.message_by_provider_id.insert(key, message.id);
-            }
-            s.messages_by_lead
-                .entry(message.lead_id)
-                .or_default()
-                .push(message.id);
-            s.messages.insert(message.id, message.clone());
+            s.insert_message(reply)?;
+            s.inbound_handling.insert(answers, InboundHandling::Done);
             Ok(())
         })
+    }
+
+    async fn settle_inbound(&self, id: MessageId, handling: InboundHandling) -> Result<bool> {
+        Ok(self.with(|s| match s.inbound_handling.get_mut(&id) {
+            Some(current) if *current == InboundHandling::Pending => {
+                *current = handling;
+                true
+            }
+            _ => false,
+        }))
+    }
+
+    async fn pending_inbound(
+        &self,
+        bot: BotId,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Message>> {
+        Ok(self.with(|s| {
+            s.messages_in_order(limit, |s, m| {
+                m.bot_id == bot
+                    && m.created_at < before
+                    && s.inbound_handling.get(&m.id) == Some(&InboundHandling::Pending)
+            })
+        }))
+    }
+
+    async fn pending_outbound(
+        &self,
+        bot: BotId,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Message>> {
+        Ok(self.with(|s| {
+            s.messages_in_order(limit, |_, m| {
+                m.bot_id == bot
+                    && m.created_at < before
+                    && m.direction == Direction::Outbound
+                    && m.delivery == DeliveryStatus::Pending
+            })
+        }))
     }
 
     async fn mark_sent(

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     domain::{
-        Bot, BotStatus, ContactId, DeliveryStatus, Email, Lead, LeadStatus, Member, Message,
-        Schedule, ScheduleRun, User, Workspace,
+        Bot, BotStatus, ContactId, DeliveryStatus, Email, InboundHandling, Lead, LeadStatus,
+        Member, Message, Schedule, ScheduleRun, User, Workspace,
     },
     error::Result,
     ids::{BotId, LeadId, MessageId, ScheduleId, UserId, WorkspaceId},
@@ -84,6 +84,10 @@ pub struct NewInbound {
     pub body: String,
     /// When it arrived.
     pub received_at: DateTime<Utc>,
+    /// The message's handling once stored: [`InboundHandling::Pending`] when the engine will
+    /// answer it (so a crash before the answer is found at the next start),
+    /// [`InboundHandling::Done`] when it is stored only (media, groups).
+    pub handling: InboundHandling,
 }
 
 /// The outcome of [`MessageStore::record_inbound`].
@@ -185,6 +189,31 @@ pub trait MessageStore: Send + Sync {
     /// The last `limit` messages of a conversation, oldest first, in the order they were
     /// stored (not by `created_at`).
     async fn recent_messages(&self, lead: LeadId, limit: u32) -> Result<Vec<Message>>;
+    /// Stores an outbound `reply` (usually `pending`, before sending) to the inbound message
+    /// `answers` and marks that message [`InboundHandling::Done`], atomically. Fails with
+    /// `Conflict` (and stores nothing) when `answers` is not pending any more — it was answered
+    /// already, by this process or another — so each inbound message gets at most one reply.
+    /// Otherwise fails as [`insert_message`](Self::insert_message).
+    async fn insert_reply(&self, reply: &Message, answers: MessageId) -> Result<()>;
+    /// Sets the handling of a pending inbound message; returns `false` (and changes nothing)
+    /// when the message is unknown or not pending.
+    async fn settle_inbound(&self, id: MessageId, handling: InboundHandling) -> Result<bool>;
+    /// Inbound messages of `bot` still [`InboundHandling::Pending`] that were stored before
+    /// `before`, oldest first in stored order, at most `limit`.
+    async fn pending_inbound(
+        &self,
+        bot: BotId,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Message>>;
+    /// Outbound messages of `bot` still [`DeliveryStatus::Pending`] that were stored before
+    /// `before` (sends a crash interrupted), oldest first in stored order, at most `limit`.
+    async fn pending_outbound(
+        &self,
+        bot: BotId,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Message>>;
 }
 
 /// Schedules and their history.

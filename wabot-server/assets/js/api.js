@@ -78,6 +78,7 @@ export function normLead(l) {
     status: l.status, assignee: l.assignee ?? null,
     handled_by_agent: h && h.by === 'agent' ? h.agent : null,
     created_at: l.created_at, updated_at: l.updated_at, qualified_at: l.qualified_at ?? null,
+    unanswered_since: l.unanswered_since ?? null,
   };
 }
 

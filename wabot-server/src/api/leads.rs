@@ -66,6 +66,11 @@ pub struct LeadBody {
     pub updated_at: DateTime<Utc>,
     /// When it became qualified.
     pub qualified_at: Option<DateTime<Utc>>,
+    /// Since when a customer message waits for a person: the bot could not answer it (it
+    /// arrived before a server crash and was too old to answer on restart, or the reply's send
+    /// was interrupted). Absent when nothing waits; cleared when an agent replies, takes over or
+    /// releases the conversation.
+    pub unanswered_since: Option<DateTime<Utc>>,
 }
 
 impl From<&Lead> for LeadBody {
@@ -91,6 +96,7 @@ impl From<&Lead> for LeadBody {
             created_at: l.created_at,
             updated_at: l.updated_at,
             qualified_at: l.qualified_at,
+            unanswered_since: l.unanswered_since,
         }
     }
 }

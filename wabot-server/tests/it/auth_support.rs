@@ -574,6 +574,7 @@ pub(crate) async fn samples(state: &AppState, ws: WorkspaceId, by: &User) -> Sam
             provider_message_id: format!("m-{}", uuid::Uuid::new_v4()),
             body: "Hi, I want a quote".into(),
             received_at: now,
+            handling: wabot_core::domain::InboundHandling::Done,
         })
         .await
         .unwrap()

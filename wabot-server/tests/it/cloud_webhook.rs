@@ -21,20 +21,20 @@ use wabot_whatsapp::cloud::{SIGNATURE_HEADER, testing::WebhookPayload};
 
 use crate::support::{Tenant, TestApp, WAIT};
 
-const PHONE_NUMBER_ID: &str = "106540352242922";
-const ACCESS_TOKEN: &str = "EAAG-test-access-token";
-const APP_SECRET: &str = "test-app-secret";
-const VERIFY_TOKEN: &str = "test-verify-token";
+pub(crate) const PHONE_NUMBER_ID: &str = "106540352242922";
+pub(crate) const ACCESS_TOKEN: &str = "EAAG-test-access-token";
+pub(crate) const APP_SECRET: &str = "test-app-secret";
+pub(crate) const VERIFY_TOKEN: &str = "test-verify-token";
 
 /// A local fake of the Graph API endpoints a Cloud API session uses (the profile lookup at
 /// start, text sends and read receipts); it records what was sent.
-struct FakeGraph {
-    base: String,
-    sent: Arc<Mutex<Vec<Value>>>,
+pub(crate) struct FakeGraph {
+    pub(crate) base: String,
+    pub(crate) sent: Arc<Mutex<Vec<Value>>>,
 }
 
 impl FakeGraph {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let sent: Arc<Mutex<Vec<Value>>> = Arc::default();
         let app = Router::new()
             .route(

@@ -24,6 +24,7 @@ async fn seed_lead(app: &TestApp, who: &Tenant, bot: &str, contact: &str, text: 
             provider_message_id: format!("seed-{contact}-{}", uuid::Uuid::now_v7()),
             body: text.into(),
             received_at: Utc::now(),
+            handling: wabot_core::domain::InboundHandling::Done,
         })
         .await
         .unwrap();

@@ -6,6 +6,7 @@ mod auth_tokens;
 mod authz_matrix;
 mod bots;
 mod cloud_webhook;
+mod crash;
 mod leads;
 mod llm_test;
 mod oauth_flow;

@@ -56,6 +56,9 @@ function renderLead(l) {
   $('#conv-handler').textContent = mine ? 'You are replying — the bot is paused.'
     : other ? `${people.get(l.handled_by_agent) || 'A colleague'} is replying — the bot is paused.`
       : 'The bot is answering. Take over to reply yourself.';
+  if (l.unanswered_since) {
+    $('#conv-handler').textContent += ` A customer message from ${dateTime(l.unanswered_since)} was not answered by the bot (the server restarted): please reply.`;
+  }
   $('#take-over').hidden = !!l.handled_by_agent;
   $('#release').hidden = !mine;
   replyInput.disabled = !mine;

@@ -40,12 +40,20 @@ function miniCard(l, flash) {
     h('strong', {}, leadName(l)),
     sub ? h('span', { class: 'sub' }, sub) : null,
     h('span', { class: 'sub' }, [botNames.get(l.bot_id), l.assignee ? `→ ${people.get(l.assignee) || 'agent'}` : null, ago(l.updated_at)].filter(Boolean).join(' · ')),
-    l.handled_by_agent ? h('span', { class: 'pill plain assigned' }, 'Agent is replying') : null);
+    l.handled_by_agent ? h('span', { class: 'pill plain assigned' }, 'Agent is replying') : null,
+    unansweredPill(l));
+}
+
+/** A red pill when a customer message waits for a person (the bot could not answer it). */
+function unansweredPill(l) {
+  if (!l.unanswered_since) return null;
+  return h('span', { class: 'pill plain failed', title: dateTime(l.unanswered_since) },
+    `Waiting for a reply · ${ago(l.unanswered_since)}`);
 }
 
 function row(l, flash) {
   return h('tr', { class: flash ? 'flash' : '', dataset: { leadId: l.id } },
-    h('td', {}, h('a', { href: `/leads/${l.id}` }, leadName(l))),
+    h('td', {}, h('a', { href: `/leads/${l.id}` }, leadName(l)), ' ', unansweredPill(l)),
     h('td', {}, [l.fields.email, l.fields.phone || prettyContact(l.contact)].filter(Boolean).join(' · ') || '—'),
     h('td', {}, pill(l.status, leadStatusLabel(l.status))),
     h('td', {}, botNames.get(l.bot_id) || '—'),
