@@ -299,7 +299,9 @@ impl MembersApi {
     ///
     /// Adds the user with this e-mail (creating the user if needed) with a role no higher than
     /// the caller's; they sign in with the Google account of that e-mail. Managers and owners,
-    /// signed in (API tokens do not manage members).
+    /// signed in (API tokens do not manage members). Inviting someone who is already a member
+    /// changes nothing when role and lead assignment are the same, and otherwise follows the
+    /// rules of changing a member: owners only, and the last owner cannot be demoted.
     #[oai(
         path = "/workspaces/:workspace_id/members",
         method = "post",
@@ -353,18 +355,39 @@ impl MembersApi {
             .await?
             .into_iter()
             .find(|m| m.user_id == user.id);
-        if let Some(existing) = &existing
-            && existing.role == Role::Owner
-            && role < Role::Owner
-        {
-            ensure_other_owner(&state, ws, user.id).await?;
-        }
-        let member = Member {
-            workspace_id: ws,
-            user_id: user.id,
-            role,
-            receives_leads: body.receives_leads.unwrap_or(role == Role::Agent),
-            created_at: existing.map(|m| m.created_at).unwrap_or(now),
+        let member = match existing {
+            // Inviting someone who is already a member changes them: the member-update rules
+            // apply (owners only; the last owner cannot be demoted), so a manager cannot demote
+            // an owner — or anyone — by re-inviting their e-mail.
+            Some(existing) => {
+                let changed = Member {
+                    role,
+                    receives_leads: body.receives_leads.unwrap_or(existing.receives_leads),
+                    ..existing.clone()
+                };
+                if changed == existing {
+                    return Ok(MemberInvited::Created(Json(member_info(
+                        &existing,
+                        Some(&user),
+                    ))));
+                }
+                if mine < Role::Owner {
+                    return Err(ApiError::forbidden(
+                        "this person is already a member: only an owner can change their role                          or lead assignment (PATCH the member)",
+                    ));
+                }
+                if existing.role == Role::Owner && role < Role::Owner {
+                    ensure_other_owner(&state, ws, user.id).await?;
+                }
+                changed
+            }
+            None => Member {
+                workspace_id: ws,
+                user_id: user.id,
+                role,
+                receives_leads: body.receives_leads.unwrap_or(role == Role::Agent),
+                created_at: now,
+            },
         };
         store.put_member(&member).await?;
         Ok(MemberInvited::Created(Json(member_info(

@@ -9,6 +9,7 @@ mod cloud_webhook;
 mod crash;
 mod leads;
 mod llm_test;
+mod members;
 mod oauth_flow;
 mod ops;
 mod support;
