@@ -178,6 +178,7 @@ impl Application {
             controller,
         ));
         let (stop_tx, stop_rx) = watch::channel(false);
+        let limits = Arc::new(crate::limits::RateLimits::new(&settings.limits));
         let state = AppState {
             settings: Arc::new(settings),
             store,
@@ -195,6 +196,7 @@ impl Application {
             qr: Arc::new(QrCodes::default()),
             auth: Arc::new(auth),
             ws: WsHub::new(),
+            limits,
             shutdown: stop_rx,
         };
         let addr = state.settings.server.bind;
@@ -350,6 +352,22 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::auth::routes::router())
         .merge(crate::dashboard::router())
         .nest_service("/api", api)
+        // Innermost first: rate limits and the body limit see the request before any handler;
+        // the security headers and the request metrics see every answer, 413 and 429 included.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::limits::guard,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::limits::enforce_body_limit,
+        ))
+        // The body limit above replaces axum's 2 MB default, which would answer plain text.
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::security_headers::apply,
+        ))
         .layer(axum::middleware::from_fn(crate::ops::track_http))
         .with_state(state)
 }

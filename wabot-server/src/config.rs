@@ -60,6 +60,10 @@ pub struct Settings {
     pub auth: crate::auth::AuthSettings,
     /// Outgoing webhooks.
     pub webhooks: crate::webhooks::WebhookSettings,
+    /// Request body sizes and rate limits.
+    pub limits: crate::limits::LimitSettings,
+    /// Who may read `/metrics`.
+    pub metrics: crate::metrics::MetricsSettings,
     /// Where the settings came from (for the startup log); not configurable.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -303,7 +307,9 @@ impl Settings {
                 continue;
             }
             let key = rest.to_lowercase().replace("__", ".");
-            let value: figment::value::Value = if key == "demo.api_token" {
+            // Secrets stay strings even when they look like numbers or booleans.
+            let value: figment::value::Value = if key == "demo.api_token" || key == "metrics.token"
+            {
                 figment::value::Value::from(value.clone())
             } else {
                 value
@@ -414,6 +420,8 @@ impl Settings {
                 "must be at least 1 and at most engine.restart_max_ms",
             ));
         }
+        self.limits.validate()?;
+        self.metrics.validate()?;
         if let Some(token) = &self.demo_api_token {
             use secrecy::ExposeSecret;
             if token.expose_secret().len() < 24 {
@@ -426,7 +434,8 @@ impl Settings {
         Ok(())
     }
 
-    /// Settings for tests: SQLite in `dir`, port 0, demo off, no pacing, quiet.
+    /// Settings for tests: SQLite in `dir`, port 0, demo off, no pacing, loose rate limits,
+    /// quiet.
     pub fn for_tests(dir: &Path) -> Self {
         let mut settings = Settings::default();
         settings.server.bind = SocketAddr::from(([127, 0, 0, 1], 0));
@@ -437,6 +446,11 @@ impl Settings {
         settings.engine.pacing = false;
         settings.engine.restart_initial_ms = 10;
         settings.engine.restart_max_ms = 200;
+        // Suites send many refused credentials from one loopback address on purpose (the
+        // authorization matrix); the tests of the limits set their own low rates.
+        settings.limits.auth_per_minute = 100_000;
+        settings.limits.failed_credentials_per_minute = 100_000;
+        settings.limits.bad_webhook_signatures_per_minute = 100_000;
         settings
     }
 }

@@ -37,6 +37,12 @@ pub const SCHEDULER_RUNS: &str = "wabot_scheduler_runs_total";
 pub const HTTP_REQUESTS: &str = "wabot_http_requests_total";
 /// HTTP request duration in seconds, by route template.
 pub const HTTP_DURATION: &str = "wabot_http_request_duration_seconds";
+/// Requests answered 429 by a rate limit, by what was limited.
+pub const RATE_LIMITED: &str = "wabot_rate_limited_total";
+/// Requests whose `Authorization` credential was refused (401).
+pub const REFUSED_CREDENTIALS: &str = "wabot_refused_credentials_total";
+/// Cloud API webhook posts with a bad signature, and handshakes with a wrong verify token.
+pub const WEBHOOK_BAD_SIGNATURES: &str = "wabot_cloud_webhook_bad_signatures_total";
 
 /// How many recent model latencies each workspace keeps for percentiles.
 const WINDOW: usize = 2_000;
@@ -83,6 +89,74 @@ fn describe() {
         metrics::Unit::Seconds,
         "HTTP request duration by route template."
     );
+    metrics::describe_counter!(RATE_LIMITED, "Requests refused by a rate limit (429).");
+    metrics::describe_counter!(
+        REFUSED_CREDENTIALS,
+        "Requests whose Authorization credential was refused (401)."
+    );
+    metrics::describe_counter!(
+        WEBHOOK_BAD_SIGNATURES,
+        "Cloud API webhook posts with a bad signature or a wrong verify token."
+    );
+}
+
+/// `[metrics]`: who may read `/metrics`.
+///
+/// With `token` set (≥ 16 characters; put it in the environment as `WABOT_METRICS__TOKEN`),
+/// scrapers send `Authorization: Bearer <token>`. Without it, only clients on this machine may
+/// read it: a loopback TCP peer with no forwarding header (so a reverse proxy on the same host
+/// does not open it to the internet).
+#[derive(Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// The bearer token scrapers must send.
+    #[serde(deserialize_with = "de_secret")]
+    pub token: Option<secrecy::SecretString>,
+}
+
+impl std::fmt::Debug for MetricsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsSettings")
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+impl MetricsSettings {
+    /// Checks the token's length.
+    pub fn validate(&self) -> Result<(), crate::config::ConfigError> {
+        use secrecy::ExposeSecret;
+        match &self.token {
+            Some(t) if t.expose_secret().trim().len() < 16 => Err(crate::config::ConfigError(
+                "`metrics.token` (WABOT_METRICS__TOKEN) must be at least 16 characters, e.g. \
+                 `openssl rand -hex 24`"
+                    .into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn de_secret<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<secrecy::SecretString>, D::Error> {
+    let raw: Option<String> = serde::Deserialize::deserialize(d)?;
+    Ok(raw.map(secrecy::SecretString::from))
+}
+
+/// Counts a request refused by a rate limit on `what`.
+pub fn record_rate_limited(what: &str) {
+    metrics::counter!(RATE_LIMITED, "limit" => what.to_string()).increment(1);
+}
+
+/// Counts a refused `Authorization` credential.
+pub fn record_refused_credential() {
+    metrics::counter!(REFUSED_CREDENTIALS).increment(1);
+}
+
+/// Counts a badly signed Cloud webhook post (or a wrong verify token).
+pub fn record_bad_webhook_signature() {
+    metrics::counter!(WEBHOOK_BAD_SIGNATURES).increment(1);
 }
 
 /// AI latency percentiles of one workspace.

@@ -46,8 +46,12 @@ fn unavailable(why: &str) -> Response {
         .into_response()
 }
 
-/// `GET /metrics`: the Prometheus text format.
-pub async fn prometheus(State(state): State<AppState>) -> Response {
+/// `GET /metrics`: the Prometheus text format, for scrapers [`metrics_refusal`] lets through.
+pub async fn prometheus(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, _) = req.into_parts();
+    if let Some(refused) = metrics_refusal(&state.settings.metrics, &parts) {
+        return refused;
+    }
     let text = state.metrics.render(state.store.as_ref()).await;
     (
         [(
@@ -57,6 +61,55 @@ pub async fn prometheus(State(state): State<AppState>) -> Response {
         text,
     )
         .into_response()
+}
+
+/// Who may read `/metrics` (it names every tenant's bots): with `metrics.token` configured, a
+/// request with `Authorization: Bearer <token>` (compared in constant time; else 401); without
+/// one, only a request straight from this machine (a loopback peer and no forwarding header;
+/// else 403 saying how to configure a token). Returns the refusal, or `None` to serve.
+pub fn metrics_refusal(
+    settings: &crate::metrics::MetricsSettings,
+    parts: &http::request::Parts,
+) -> Option<Response> {
+    use secrecy::ExposeSecret;
+    use subtle::ConstantTimeEq;
+    match &settings.token {
+        Some(token) => {
+            let given = parts
+                .headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .unwrap_or("");
+            let expected = token.expose_secret().trim().as_bytes();
+            if bool::from(given.as_bytes().ct_eq(expected)) {
+                return None;
+            }
+            let mut refused = crate::limits::error_json(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "send the metrics token as `Authorization: Bearer <metrics.token>`".into(),
+                None,
+            );
+            refused.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                http::HeaderValue::from_static("Bearer realm=\"wabot-metrics\""),
+            );
+            Some(refused)
+        }
+        None if crate::limits::client_ip::is_direct_local(&parts.extensions, &parts.headers) => {
+            None
+        }
+        None => Some(crate::limits::error_json(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "without a metrics token /metrics answers only clients on this machine; set \
+             metrics.token (WABOT_METRICS__TOKEN) and scrape with `Authorization: Bearer <token>`"
+                .into(),
+            None,
+        )),
+    }
 }
 
 /// Counts every request by method, route template and status, and times it.

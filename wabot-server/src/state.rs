@@ -59,6 +59,8 @@ pub struct AppState {
     pub auth: Arc<AuthService>,
     /// Fan-out of events to WebSocket clients.
     pub ws: crate::ws::WsHub,
+    /// Rate limiters (sign-in, refused credentials, bad webhook signatures).
+    pub limits: Arc<crate::limits::RateLimits>,
     /// Becomes `true` when the server shuts down (long-lived connections end).
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }

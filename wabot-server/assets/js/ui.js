@@ -10,6 +10,9 @@ export function h(tag, attrs = {}, ...children) {
     else if (k === 'dataset') Object.assign(el.dataset, v);
     else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
     else if (k === 'text') el.textContent = v;
+    // Styles go through the CSSOM, never the `style` attribute, which the Content-Security-Policy
+    // (style-src 'self', no 'unsafe-inline') refuses.
+    else if (k === 'style') { if (typeof v === 'string') el.style.cssText = v; else Object.assign(el.style, v); }
     else el.setAttribute(k, v === true ? '' : String(v));
   }
   for (const c of children.flat()) {

@@ -359,11 +359,11 @@ impl LeadsApi {
                 out.write_record([
                     l.id.to_string(),
                     l.bot_id.to_string(),
-                    l.contact.as_str().to_string(),
+                    sanitize(l.contact.as_str()),
                     sanitize(&opt(l.display_name.as_deref())),
                     sanitize(&opt(l.fields.name.as_ref().map(|v| v.as_str()))),
                     sanitize(&opt(l.fields.email.as_ref().map(|v| v.as_str()))),
-                    opt(l.fields.phone.as_ref().map(|v| v.as_str())),
+                    sanitize(&opt(l.fields.phone.as_ref().map(|v| v.as_str()))),
                     sanitize(&opt(l.fields.location.as_ref().map(|v| v.as_str()))),
                     l.status.to_string(),
                     l.assignee.map(|u| u.to_string()).unwrap_or_default(),
@@ -553,11 +553,36 @@ fn default_limit() -> u32 {
     50
 }
 
-/// Defuses spreadsheet formulas in customer-provided text.
+/// Defuses spreadsheet formulas in a cell that comes from outside (customer text, contact
+/// addresses, phone numbers): a value starting with `=`, `+`, `-`, `@`, tab or carriage return
+/// gets a leading `'`, so spreadsheets show it as text. Applied to every such column alike, so
+/// an E.164 phone exports as `'+34600…` (Excel and LibreOffice hide the quote).
 fn sanitize(v: &str) -> String {
     if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{v}")
     } else {
         v.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sanitize;
+
+    #[test]
+    fn formula_prefixes_are_neutralised_and_plain_text_is_kept() {
+        for risky in [
+            "=HYPERLINK(\"x\")",
+            "+34600111222",
+            "-1+1",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(sanitize(risky), format!("'{risky}"), "{risky:?}");
+        }
+        assert_eq!(sanitize("34600111222@c.us"), "34600111222@c.us");
+        assert_eq!(sanitize("Ana"), "Ana");
+        assert_eq!(sanitize(""), "");
     }
 }

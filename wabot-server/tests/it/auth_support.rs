@@ -362,6 +362,9 @@ impl TestServer {
         settings.webhooks.allow_private_targets = true;
         settings.webhooks.poll_interval_ms = 50;
         settings.webhooks.initial_backoff_secs = 0;
+        // Loose rate limits: the authorization matrix sends many refused credentials from one
+        // address on purpose (the limits have their own tests).
+        settings.limits = Settings::for_tests(dir).limits;
         if let Some(idp) = idp {
             settings.auth.google_client_id = Some(CLIENT_ID.into());
             settings.auth.google_client_secret = Some(SecretString::from("test-client-secret"));

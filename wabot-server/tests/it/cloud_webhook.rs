@@ -294,3 +294,136 @@ async fn a_signed_post_reaches_the_engine_and_a_badly_signed_one_is_refused() {
     assert_eq!(inbound(&again.body), 1, "{}", again.text);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn badly_signed_posts_are_rate_limited_per_bot_and_address() {
+    let app = TestApp::spawn_with(|s| s.limits.bad_webhook_signatures_per_minute = 2).await;
+    let owner = app.tenant(Role::Owner).await;
+    let graph = FakeGraph::start().await;
+    let bot = cloud_bot(&app, &owner, &graph).await;
+    let other = cloud_bot(&app, &owner, &graph).await;
+    set_credentials(&app, &owner, &bot).await;
+    set_credentials(&app, &owner, &other).await;
+    let forged = WebhookPayload::new(PHONE_NUMBER_ID).text("34611111111", "M", "wamid.f", "x");
+    let (bad_signature, body) = forged.signed("not-the-app-secret");
+    let (good_signature, _) = forged.signed(APP_SECRET);
+
+    let mut refused = Vec::new();
+    for _ in 0..3 {
+        refused.push(
+            post_webhook(&app, &bot, Some(&bad_signature), body.clone())
+                .await
+                .0,
+        );
+    }
+    let r = app
+        .http
+        .post(format!("{}/webhooks/cloud/{bot}", app.base))
+        .header("content-type", "application/json")
+        .header(SIGNATURE_HEADER, &good_signature)
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    let (other_bot, _) = post_webhook(&app, &other, Some(&bad_signature), body).await;
+    let (handshake_status, _) = handshake(&app, &bot, VERIFY_TOKEN, "42").await;
+
+    assert_eq!(refused, vec![StatusCode::UNAUTHORIZED; 3]);
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().contains_key("retry-after"));
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited", "{body}");
+    assert_eq!(
+        other_bot,
+        StatusCode::UNAUTHORIZED,
+        "other bots keep their budget"
+    );
+    assert_eq!(handshake_status, StatusCode::TOO_MANY_REQUESTS);
+    app.stop().await;
+}
+
+async fn start_bot(app: &TestApp, who: &Tenant, bot: &str) {
+    let r = app
+        .post(who, &format!("/bots/{bot}/start"), json!({}))
+        .await;
+    assert!(r.status.is_success(), "{} {}", r.status, r.text);
+    app.wait_ready(who, bot).await;
+}
+
+/// The delivery status of the bot's first reply on `lead`, as the API shows it.
+async fn reply_delivery(app: &TestApp, who: &Tenant, lead: &str) -> Option<String> {
+    let r = app.get(who, &format!("/leads/{lead}/messages")).await;
+    let items = r.body.as_array().or_else(|| r.body["items"].as_array())?;
+    items
+        .iter()
+        .find(|m| m["direction"] == "outbound")
+        .and_then(|m| m["delivery"].as_str())
+        .map(str::to_string)
+}
+
+#[tokio::test]
+async fn a_replayed_status_post_cannot_move_a_read_message_back_to_delivered() {
+    let app = TestApp::spawn().await;
+    let owner = app.tenant(Role::Owner).await;
+    let graph = FakeGraph::start().await;
+    let bot = cloud_bot(&app, &owner, &graph).await;
+    set_credentials(&app, &owner, &bot).await;
+    start_bot(&app, &owner, &bot).await;
+    let customer = "34612345678";
+    let inbound = WebhookPayload::new(PHONE_NUMBER_ID).text(customer, "Ana", "wamid.in1", "Hola");
+    let (signature, body) = inbound.signed(APP_SECRET);
+    assert_eq!(
+        post_webhook(&app, &bot, Some(&signature), body).await.0,
+        200
+    );
+    let leads = app.get(&owner, &format!("/leads?bot_id={bot}")).await;
+    let lead = leads.body["items"][0]["id"].as_str().unwrap().to_string();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while reply_delivery(&app, &owner, &lead).await.as_deref() != Some("sent") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the reply was never sent"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let delivered =
+        WebhookPayload::new(PHONE_NUMBER_ID).status("wamid.out-1", "delivered", customer);
+    let (delivered_sig, delivered_body) = delivered.signed(APP_SECRET);
+    let read = WebhookPayload::new(PHONE_NUMBER_ID).status("wamid.out-1", "read", customer);
+    let (read_sig, read_body) = read.signed(APP_SECRET);
+    for (sig, body) in [(&delivered_sig, &delivered_body), (&read_sig, &read_body)] {
+        assert_eq!(
+            post_webhook(&app, &bot, Some(sig), body.clone()).await.0,
+            200
+        );
+    }
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while reply_delivery(&app, &owner, &lead).await.as_deref() != Some("read") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the read status never landed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Much later: a new session (its memory of recent statuses is gone), then an attacker
+    // re-sends the captured, validly signed `delivered` post.
+    let r = app
+        .post(&owner, &format!("/bots/{bot}/stop"), json!({}))
+        .await;
+    assert!(r.status.is_success(), "{} {}", r.status, r.text);
+    start_bot(&app, &owner, &bot).await;
+
+    let (status, text) = post_webhook(&app, &bot, Some(&delivered_sig), delivered_body).await;
+
+    assert_eq!(
+        status, 200,
+        "a replay is accepted (Meta's signature has no timestamp): {text}"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        reply_delivery(&app, &owner, &lead).await.as_deref(),
+        Some("read"),
+        "a replayed status never moves a message backwards"
+    );
+    app.stop().await;
+}

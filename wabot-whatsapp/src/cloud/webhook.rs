@@ -220,7 +220,8 @@ impl CloudWebhook {
         let expected = self.hook.verify_token.expose_secret().as_bytes();
         let given = token.unwrap_or_default();
         if !bool::from(given.as_bytes().ct_eq(expected)) {
-            tracing::warn!(
+            // Debug for the same reason as bad signatures (see `handle`).
+            tracing::debug!(
                 phone_number_id = self.hook.label(),
                 "webhook verification with a wrong verify token refused"
             );
@@ -263,7 +264,7 @@ impl CloudWebhook {
     /// whatever was already stored is then dropped as a duplicate.
     ///
     /// # Errors
-    /// [`WebhookError::BadSignature`] (401, logged), [`WebhookError::BadRequest`] (400: not
+    /// [`WebhookError::BadSignature`] (401, logged at debug), [`WebhookError::BadRequest`] (400: not
     /// JSON, or `entry` not a list), [`WebhookError::NotRunning`] and
     /// [`WebhookError::NotStored`] (503). Never panics.
     pub async fn handle(
@@ -272,7 +273,9 @@ impl CloudWebhook {
         body: &[u8],
     ) -> Result<WebhookOutcome, WebhookError> {
         if let Err(reason) = check_signature(&self.hook.app_secret, signature, body) {
-            tracing::warn!(
+            // Debug, not warn: anyone can post here, so a warning per refusal would let a flood
+            // fill the log. The host counts refusals and warns when it shuts an address out.
+            tracing::debug!(
                 phone_number_id = self.hook.label(),
                 reason,
                 body_bytes = body.len(),

@@ -52,7 +52,7 @@ function card(entry) {
 function render() {
   grid.setAttribute('aria-busy', 'false');
   if (!bots.size) {
-    grid.replaceChildren(h('div', { class: 'card', style: 'grid-column:1/-1' },
+    grid.replaceChildren(h('div', { class: 'card span-all' },
       empty('No bots yet', 'Create a bot, try it in the chat simulator, then connect it to WhatsApp.',
         canManage() ? h('button', { type: 'button', class: 'btn primary', onclick: openNew }, 'Create your first bot') : null)));
     return;

@@ -75,7 +75,7 @@ function renderLead(lead) {
   const pct = required.length ? Math.round((100 * have) / required.length) : 100;
   box.replaceChildren(
     h('div', { class: 'row' }, pill(lead.status, leadStatusLabel(lead.status)), h('span', { class: 'muted small', id: 'lead-progress' }, `${have} of ${required.length} required fields`)),
-    h('div', { class: 'progress', role: 'progressbar', 'aria-valuenow': pct, 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-label': 'Lead completeness' }, h('span', { style: `width:${pct}%` })),
+    h('div', { class: 'progress', role: 'progressbar', 'aria-valuenow': pct, 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-label': 'Lead completeness' }, h('span', { style: { width: `${pct}%` } })),
     h('dl', { class: 'lead-fields', id: 'lead-fields' }, FIELDS.map(([k, label]) => h('div', { class: lead.fields[k] ? 'filled' : 'missing', dataset: { field: k } },
       h('dt', {}, label + (required.includes(k) ? ' *' : '')), h('dd', {}, lead.fields[k] || 'not yet')))),
     h('a', { class: 'btn small', href: `/leads/${lead.id}` }, 'Open in the pipeline'));
