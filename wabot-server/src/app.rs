@@ -143,14 +143,16 @@ impl Application {
         let sandbox = Arc::new(SandboxHub::new());
         let secrets = SecretCache::load(store.as_ref(), &crypto).await?;
         let cloud_secrets = secrets.clone();
-        let cloud = Arc::new(CloudTransportFactory::new(move |bot| {
-            cloud_secrets.cloud_credentials(bot)
-        }));
+        let network = crate::network::policy(&settings);
+        let cloud = Arc::new(
+            CloudTransportFactory::new(move |bot| cloud_secrets.cloud_credentials(bot))
+                .with_network_policy(network.clone()),
+        );
         let mut web_config = WebConfig::new(settings.profiles_dir());
         web_config.chromium_path = settings.chromium.path.clone();
         let web = Arc::new(WebTransportFactory::new(web_config));
         let llm = Arc::new(
-            LlmRouter::new(secrets.clone(), metrics.clone())
+            LlmRouter::new(secrets.clone(), metrics.clone(), network)
                 .map_err(|e| StartError::Config(e.to_string()))?,
         );
         let core_store: Arc<dyn wabot_core::ports::Store> = store.clone();

@@ -60,6 +60,8 @@ pub struct Settings {
     pub auth: crate::auth::AuthSettings,
     /// Outgoing webhooks.
     pub webhooks: crate::webhooks::WebhookSettings,
+    /// Which addresses tenants' outgoing requests may reach (LLM, Graph API, webhooks).
+    pub network: crate::network::NetworkSettings,
     /// Request body sizes and rate limits.
     pub limits: crate::limits::LimitSettings,
     /// Who may read `/metrics`.
@@ -422,6 +424,7 @@ impl Settings {
         }
         self.limits.validate()?;
         self.metrics.validate()?;
+        self.network.validate()?;
         if let Some(token) = &self.demo_api_token {
             use secrecy::ExposeSecret;
             if token.expose_secret().len() < 24 {

@@ -18,6 +18,7 @@ pub mod demo;
 pub mod error;
 pub mod limits;
 pub mod metrics;
+pub mod network;
 pub mod ops;
 pub mod poem_bridge;
 pub mod security_headers;

@@ -29,6 +29,8 @@ use wabot_whatsapp::{
     web::WebTransportFactory,
 };
 
+use wabot_net::NetworkPolicy;
+
 use crate::{crypto::Crypto, metrics::Metrics};
 
 /// The secret name of a bot's language-model API key.
@@ -206,9 +208,11 @@ impl TransportFactory for TransportRouter {
 
 /// Chooses each bot's language model: the offline dialogue, or an OpenAI-compatible client
 /// with the bot's key, sharing one HTTP pool. Clients are cached per bot and rebuilt when the
-/// bot's settings or key change ([`invalidate`](Self::invalidate)).
+/// bot's settings or key change ([`invalidate`](Self::invalidate)). Every client applies the
+/// server's [`NetworkPolicy`] (a tenant chooses the base URL).
 pub struct LlmRouter {
     http: reqwest::Client,
+    network: NetworkPolicy,
     secrets: Arc<SecretCache>,
     metrics: Metrics,
     offline: Arc<dyn LlmClient>,
@@ -218,10 +222,16 @@ pub struct LlmRouter {
 type ClientCache = HashMap<BotId, (LlmSettings, Arc<dyn LlmClient>)>;
 
 impl LlmRouter {
-    /// A router using `secrets` for keys and reporting to `metrics`.
-    pub fn new(secrets: Arc<SecretCache>, metrics: Metrics) -> Result<Self, LlmError> {
+    /// A router using `secrets` for keys, reporting to `metrics`, reaching only what
+    /// `network` permits.
+    pub fn new(
+        secrets: Arc<SecretCache>,
+        metrics: Metrics,
+        network: NetworkPolicy,
+    ) -> Result<Self, LlmError> {
         Ok(Self {
-            http: ChatClient::http_client()?,
+            http: ChatClient::guarded_http_client(&network)?,
+            network,
             secrets,
             metrics,
             offline: Arc::new(OfflineLlm::new()),
@@ -253,6 +263,7 @@ impl LlmRouter {
                 let config = adjust(OpenAiConfig::from_settings(settings, api_key));
                 let observer: Arc<dyn LlmObserver> = Arc::new(ClientObserver);
                 let client = ChatClient::with_http_client(config, self.http.clone())?
+                    .with_network_policy(self.network.clone())
                     .with_shared_observer(observer);
                 ("openai_compatible", Arc::new(client))
             }

@@ -15,6 +15,7 @@ use wabot_core::{
     LlmError,
     ports::{ChatRequest, ChatResponse, LlmClient},
 };
+use wabot_net::{Blocked, NetworkPolicy, is_internal};
 
 use super::{
     config::OpenAiConfig,
@@ -50,6 +51,13 @@ const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// The client is cheap to share (`Arc<ChatClient>`). Many clients (one per bot and key) can
 /// share one connection pool through [`ChatClient::with_http_client`].
 ///
+/// A host whose users choose the base URL (a multi-tenant server) attaches its
+/// [`NetworkPolicy`] with [`ChatClient::with_network_policy`] and builds the pool with
+/// [`ChatClient::guarded_http_client`]: the base URL is then checked before every call (IP
+/// literals included), names are resolved through the policy's guard, and an error body that
+/// came from an internal address is never quoted in the error (it would let a user read an
+/// internal service through the error message).
+///
 /// ```no_run
 /// use wabot_ai::openai::{ChatClient, OpenAiConfig};
 /// use wabot_core::ports::{ChatMessage, ChatRequest, LlmClient};
@@ -74,6 +82,7 @@ pub struct ChatClient {
     shown_endpoint: String,
     auth: Option<HeaderValue>,
     observer: Arc<dyn LlmObserver>,
+    guard: Option<NetworkPolicy>,
 }
 
 impl ChatClient {
@@ -117,7 +126,29 @@ impl ChatClient {
             shown_endpoint: shown.to_string(),
             auth,
             observer: Arc::new(NoopObserver),
+            guard: None,
         })
+    }
+
+    /// Applies `policy` to every call: the endpoint must pass
+    /// [`NetworkPolicy::check_url`] (else [`LlmError::Permanent`] without any request), and
+    /// error bodies from internal addresses are not quoted. Use it with an HTTP pool from
+    /// [`ChatClient::guarded_http_client`] (same policy), which guards the names it resolves.
+    pub fn with_network_policy(mut self, policy: NetworkPolicy) -> Self {
+        self.guard = Some(policy);
+        self
+    }
+
+    /// Like [`ChatClient::http_client`], built by `policy`: its guarded DNS resolver, no
+    /// redirects, and no proxy but the policy's (never `HTTP_PROXY` from the environment).
+    pub fn guarded_http_client(policy: &NetworkPolicy) -> Result<reqwest::Client, LlmError> {
+        policy
+            .client_builder()
+            .user_agent(concat!("wabot/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| {
+                LlmError::Permanent(format!("could not build the HTTP client: {}", chain(&e)))
+            })
     }
 
     /// An HTTP client suited to chat completions (rustls, HTTP/2, no redirects), to share
@@ -176,6 +207,11 @@ impl ChatClient {
                 return (Err(error), 0, None);
             }
         };
+        if let Some(guard) = &self.guard
+            && let Err(blocked) = guard.check_url(&self.endpoint)
+        {
+            return (Err(blocked_error(&blocked)), 0, None);
+        }
         let deadline = started + config.deadline;
         let mut attempts = 0;
         loop {
@@ -234,14 +270,20 @@ impl ChatClient {
         }
         let exchange = async {
             let mut response = request.send().await.map_err(|e| self.http_error(e))?;
+            // With a guard, what an internal address answered is not repeated to the user.
+            let quote = self.guard.is_none()
+                || response
+                    .remote_addr()
+                    .is_some_and(|addr| !is_internal(addr.ip()));
             let status = response.status();
             let asked_wait = retry_after(response.headers(), SystemTime::now());
             let body = read_capped(&mut response)
                 .await
                 .map_err(|e| self.http_error(e))?;
-            Ok::<_, LlmError>((status, asked_wait, body))
+            Ok::<_, LlmError>((status, asked_wait, body, quote))
         };
-        let (status, asked_wait, body) = match tokio::time::timeout(timeout, exchange).await {
+        let (status, asked_wait, body, quote) = match tokio::time::timeout(timeout, exchange).await
+        {
             Err(_elapsed) => return Attempt::failed(LlmError::Timeout(millis(timeout))),
             Ok(Err(error)) => return Attempt::failed(error),
             Ok(Ok(exchange)) => exchange,
@@ -256,14 +298,23 @@ impl ChatClient {
             };
         };
         if status.is_success() {
+            let result = match parse_success(&body, json_mode) {
+                Err(LlmError::Malformed(_)) if !quote => Err(LlmError::Malformed(
+                    "the answer is not an OpenAI-compatible chat completion (not quoted: it \
+                     came from a private address)"
+                        .into(),
+                )),
+                other => other,
+            };
             Attempt {
-                result: parse_success(&body, json_mode),
+                result,
                 status: Some(status),
                 retry_after: None,
             }
         } else {
+            let body: &[u8] = if quote { &body } else { b"" };
             Attempt {
-                result: Err(status_error(status, &body, &self.shown_endpoint)),
+                result: Err(status_error(status, body, &self.shown_endpoint)),
                 status: Some(status),
                 retry_after: asked_wait,
             }
@@ -272,6 +323,9 @@ impl ChatClient {
 
     /// Classifies a failure below HTTP: timeouts, refused or broken connections (transient).
     fn http_error(&self, error: reqwest::Error) -> LlmError {
+        if let Some(blocked) = Blocked::find(&error) {
+            return blocked_error(blocked);
+        }
         if error.is_timeout() {
             return LlmError::Timeout(millis(self.config.timeout));
         }
@@ -481,6 +535,11 @@ fn kind_of(error: &reqwest::Error) -> &'static str {
     } else {
         "error sending the request"
     }
+}
+
+/// The error for a base URL the network policy refuses (never transient).
+fn blocked_error(blocked: &Blocked) -> LlmError {
+    LlmError::Permanent(format!("base_url {blocked}"))
 }
 
 fn timeout(started: Instant) -> LlmError {

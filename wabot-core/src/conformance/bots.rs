@@ -68,7 +68,6 @@ pub async fn bot_round_trips_with_every_setting(db: &dyn TestDatabase) {
     let web = bot_value(ws.id, "Web bot", t);
     let web = crate::domain::Bot {
         transport: TransportConfig::Web {
-            chromium_path: None,
             pairing_phone: Some("+34612345678".into()),
         },
         ..web
@@ -171,8 +170,7 @@ pub async fn update_bot_replaces_settings_but_keeps_status_workspace_and_creatio
     changed.workspace_id = WorkspaceId::new();
     changed.created_at = secs(original.created_at, -100);
     changed.transport = TransportConfig::Web {
-        chromium_path: Some("/usr/bin/chromium".into()),
-        pairing_phone: None,
+        pairing_phone: Some("+34600000000".into()),
     };
     changed.llm.temperature = 1.5;
     changed.features = tuned_features();

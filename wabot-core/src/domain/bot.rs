@@ -101,10 +101,11 @@ pub enum TransportConfig {
     #[default]
     Sandbox,
     /// WhatsApp Web driven in a headless Chromium.
+    ///
+    /// The Chromium executable is not a bot setting: it is the host's configuration (the
+    /// adapter's factory), because whoever edits a bot must not choose a program the server
+    /// runs. A `chromium_path` stored by older versions is ignored when read.
     Web {
-        /// Chromium executable; `None` uses the platform default (`/usr/bin/chromium`).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        chromium_path: Option<String>,
         /// Phone number for pairing-code login instead of QR.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pairing_phone: Option<String>,
@@ -348,5 +349,29 @@ impl Bot {
             hours.validate()?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chromium_path_stored_by_older_versions_is_ignored() {
+        let stored = r#"{"kind":"web","chromium_path":"/bin/sh","pairing_phone":"34600000000"}"#;
+
+        let transport: TransportConfig = serde_json::from_str(stored).unwrap();
+
+        assert_eq!(
+            transport,
+            TransportConfig::Web {
+                pairing_phone: Some("34600000000".into())
+            }
+        );
+        assert!(
+            !serde_json::to_string(&transport)
+                .unwrap()
+                .contains("chromium")
+        );
     }
 }

@@ -11,8 +11,10 @@ use wabot_core::{
     ports::BotActivity,
 };
 
+use wabot_net::NetworkPolicy;
+
 use super::types::{BotStatus, LeadField, LlmProvider, TransportKind, Weekday};
-use crate::error::ApiError;
+use crate::{error::ApiError, network::check_tenant_url};
 
 /// How a bot connects to WhatsApp.
 #[derive(Debug, Clone, Object)]
@@ -20,7 +22,10 @@ use crate::error::ApiError;
 pub struct Transport {
     // `sandbox`, `web` or `cloud`.
     pub(crate) kind: TransportKind,
-    /// `web`: the Chromium executable (default: the server's).
+    /// Not settable: the Chromium executable is the operator's configuration
+    /// (`[chromium] path` of the server), not a bot setting. A request that sets it is
+    /// refused with 422; it is never returned.
+    #[oai(write_only, deprecated)]
     pub chromium_path: Option<String>,
     /// `web`: pair with a pairing code sent to this phone instead of a QR code.
     pub pairing_phone: Option<String>,
@@ -41,12 +46,8 @@ impl From<&TransportConfig> for Transport {
         };
         match t {
             TransportConfig::Sandbox => {}
-            TransportConfig::Web {
-                chromium_path,
-                pairing_phone,
-            } => {
+            TransportConfig::Web { pairing_phone } => {
                 out.kind = TransportKind::Web;
-                out.chromium_path = chromium_path.clone();
                 out.pairing_phone = pairing_phone.clone();
             }
             TransportConfig::Cloud {
@@ -70,11 +71,18 @@ fn nonblank(v: &Option<String>) -> Option<String> {
 }
 
 impl Transport {
-    fn parse(&self) -> Result<TransportConfig, ApiError> {
+    /// The transport; `graph_base_url` must be an http(s) URL `network` permits.
+    fn parse(&self, network: &NetworkPolicy) -> Result<TransportConfig, ApiError> {
+        if nonblank(&self.chromium_path).is_some() {
+            return Err(ApiError::invalid(
+                "transport.chromium_path",
+                "cannot be set through the API: the Chromium executable is the server \
+                 operator's configuration (`[chromium] path`); remove the field",
+            ));
+        }
         Ok(match self.kind {
             TransportKind::Sandbox => TransportConfig::Sandbox,
             TransportKind::Web => TransportConfig::Web {
-                chromium_path: nonblank(&self.chromium_path),
                 pairing_phone: match nonblank(&self.pairing_phone) {
                     Some(p) => Some(
                         domain::Phone::parse(&p, None)
@@ -93,17 +101,7 @@ impl Transport {
                     )
                 })?,
                 graph_base_url: match nonblank(&self.graph_base_url) {
-                    Some(u)
-                        if url::Url::parse(&u).is_ok_and(|u| u.scheme().starts_with("http")) =>
-                    {
-                        Some(u)
-                    }
-                    Some(_) => {
-                        return Err(ApiError::invalid(
-                            "transport.graph_base_url",
-                            "must be an http(s) URL",
-                        ));
-                    }
+                    Some(u) => Some(check_tenant_url(network, "transport.graph_base_url", &u)?),
                     None => None,
                 },
             },
@@ -149,18 +147,15 @@ fn default_timeout() -> u64 {
 }
 
 impl Llm {
-    fn parse(&self) -> Result<LlmSettings, ApiError> {
-        if let Some(u) = nonblank(&self.base_url)
-            && !url::Url::parse(&u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
-        {
-            return Err(ApiError::invalid(
-                "llm.base_url",
-                "must be an http(s) URL like https://api.deepseek.com",
-            ));
-        }
+    /// The model settings; `base_url` must be an http(s) URL `network` permits.
+    fn parse(&self, network: &NetworkPolicy) -> Result<LlmSettings, ApiError> {
+        let base_url = match nonblank(&self.base_url) {
+            Some(u) => Some(check_tenant_url(network, "llm.base_url", &u)?),
+            None => None,
+        };
         let settings = LlmSettings {
             provider: self.provider.into(),
-            base_url: nonblank(&self.base_url),
+            base_url,
             model: nonblank(&self.model),
             temperature: self.temperature,
             max_tokens: self.max_tokens,
@@ -462,6 +457,7 @@ pub struct UpdateBot {
 )]
 pub(crate) fn apply(
     bot: &mut Bot,
+    network: &NetworkPolicy,
     name: Option<&str>,
     prompt: Option<&str>,
     transport: Option<&Transport>,
@@ -477,10 +473,10 @@ pub(crate) fn apply(
         bot.prompt = Prompt::parse(p)?;
     }
     if let Some(t) = transport {
-        bot.transport = t.parse()?;
+        bot.transport = t.parse(network)?;
     }
     if let Some(l) = llm {
-        bot.llm = l.parse()?;
+        bot.llm = l.parse(network)?;
     }
     if let Some(f) = features {
         bot.features = f.parse()?;

@@ -221,6 +221,7 @@ impl BotsApi {
         );
         apply(
             &mut bot,
+            &crate::network::policy(&state.settings),
             None,
             None,
             req.transport.as_ref(),
@@ -274,6 +275,7 @@ impl BotsApi {
         let before = bot.clone();
         apply(
             &mut bot,
+            &crate::network::policy(&state.settings),
             req.name.as_deref(),
             req.prompt.as_deref(),
             req.transport.as_ref(),

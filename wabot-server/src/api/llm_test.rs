@@ -14,8 +14,10 @@ use wabot_core::{
     ports::{ChatMessage, ChatPurpose, ChatRequest},
 };
 
+use wabot_net::NetworkPolicy;
+
 use super::{ApiTags, load_bot, types::LlmProvider};
-use crate::{auth::ApiAuth, error::ApiError, state::AppState};
+use crate::{auth::ApiAuth, error::ApiError, network::check_tenant_url, state::AppState};
 
 /// How long a connection test may take, end to end.
 pub const TEST_DEADLINE: Duration = Duration::from_secs(15);
@@ -36,7 +38,9 @@ pub struct LlmTestBody {
     pub base_url: Option<String>,
     /// Model name; the saved one when absent, `deepseek-chat` when blank.
     pub model: Option<String>,
-    /// An API key to try (never stored or returned); the bot's stored key when absent or blank.
+    /// An API key to try (never stored or returned). When absent or blank, the bot's stored
+    /// key is used — but only with the saved base URL: testing another `base_url` sends no
+    /// key unless one is typed here.
     #[oai(write_only)]
     pub api_key: Option<String>,
 }
@@ -86,21 +90,21 @@ pub struct LlmTestResult {
     pub message: String,
 }
 
-/// The settings to test: the saved ones with the body's overrides.
-fn merged(saved: &LlmSettings, body: &LlmTestBody) -> Result<LlmSettings, ApiError> {
+/// The settings to test: the saved ones with the body's overrides; a `base_url` must be an
+/// http(s) URL `network` permits.
+fn merged(
+    saved: &LlmSettings,
+    body: &LlmTestBody,
+    network: &NetworkPolicy,
+) -> Result<LlmSettings, ApiError> {
     let mut settings = saved.clone();
     if let Some(provider) = body.provider {
         settings.provider = provider.into();
     }
     if let Some(url) = &body.base_url {
         let url = url.trim();
-        if !url.is_empty()
-            && !url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
-        {
-            return Err(ApiError::invalid(
-                "base_url",
-                "must be an http(s) URL like https://api.deepseek.com",
-            ));
+        if !url.is_empty() {
+            check_tenant_url(network, "base_url", url)?;
         }
         settings.base_url = (!url.is_empty()).then(|| url.to_string());
     }
@@ -135,6 +139,19 @@ fn typed_key(body: &LlmTestBody) -> Result<Option<SecretString>, ApiError> {
     }
     Ok(Some(SecretString::from(key.to_string())))
 }
+
+/// The URL a client of `settings` sends to (the default when unset), for comparing two.
+fn effective_url(settings: &LlmSettings) -> String {
+    OpenAiConfig::from_settings(settings, None)
+        .base_url
+        .trim()
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// Said after a failure when the stored key was held back from another base URL.
+const KEY_HELD_BACK: &str = " (the stored API key is sent only to the saved base URL: type the \
+                             key to test another one)";
 
 /// A sentence for a failed call, leading with the likely fix for the common cases.
 fn explain(error: &LlmError) -> String {
@@ -195,10 +212,15 @@ impl LlmTestApi {
         req: Json<LlmTestBody>,
     ) -> Result<Json<LlmTestResult>, ApiError> {
         let bot = load_bot(&state, auth.principal(), bot_id.0, Role::Manager).await?;
-        let settings = merged(&bot.llm, &req)?;
-        let key = match typed_key(&req)? {
-            Some(key) => Some(key),
-            None => state.secrets.llm_key(bot.id),
+        let network = crate::network::policy(&state.settings);
+        let settings = merged(&bot.llm, &req, &network)?;
+        // The stored key goes only where it was saved for: a caller-chosen URL needs a
+        // caller-typed key, or the key could be sent to a server the caller controls.
+        let same_url = effective_url(&settings) == effective_url(&bot.llm);
+        let (key, held_back) = match typed_key(&req)? {
+            Some(key) => (Some(key), false),
+            None if same_url => (state.secrets.llm_key(bot.id), false),
+            None => (None, state.secrets.has_llm_key(bot.id)),
         };
         let provider = LlmProvider::from(settings.provider);
         let model = match provider {
@@ -260,7 +282,7 @@ impl LlmTestApi {
                     model,
                     reply: None,
                     error_kind: Some(ErrorKind::of(&e).into()),
-                    message: redact(explain(&e)),
+                    message: redact(explain(&e)) + if held_back { KEY_HELD_BACK } else { "" },
                 }
             }
         };

@@ -15,14 +15,14 @@ use wabot_core::{
     ids::WorkspaceId,
 };
 
+use wabot_net::NetworkPolicy;
+
 use super::members::{AccessTags, Deleted};
 use crate::{
     auth::ApiAuth,
     error::ApiError,
     state::AppState,
-    webhooks::{
-        WEBHOOK_EVENTS, generate_secret, guard::is_internal_host, seal_secret, webhooks_changed,
-    },
+    webhooks::{WEBHOOK_EVENTS, generate_secret, seal_secret, webhooks_changed},
 };
 
 /// The webhook operations.
@@ -124,32 +124,16 @@ fn delivery_info(d: WebhookDelivery) -> WebhookDeliveryInfo {
     }
 }
 
-/// Checks a target URL: http(s), a host, and unless `allow_private`, not a loopback,
-/// private or link-local address (no requests into the server's own network).
-fn check_url(raw: &str, allow_private: bool) -> Result<String, ApiError> {
-    let url = url::Url::parse(raw.trim()).map_err(|_| {
-        ApiError::invalid(
-            "url",
-            "must be an absolute URL like https://example.com/hook",
-        )
-    })?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(ApiError::invalid("url", "must be http or https"));
-    }
+/// Checks a target URL: an absolute http(s) URL of at most 2000 characters that `network`
+/// permits (no requests into the server's own network).
+fn check_url(raw: &str, network: &NetworkPolicy) -> Result<String, ApiError> {
     if raw.len() > 2000 {
         return Err(ApiError::invalid("url", "must be at most 2000 characters"));
     }
-    let Some(host) = url.host() else {
-        return Err(ApiError::invalid("url", "must have a host"));
-    };
-    let private = is_internal_host(&host);
-    if private && !allow_private {
-        return Err(ApiError::invalid(
-            "url",
-            "must be a public address (loopback and private networks are refused)",
-        ));
-    }
-    Ok(url.to_string())
+    network
+        .check_str(raw)
+        .map(|url| url.to_string())
+        .map_err(|blocked| ApiError::invalid("url", blocked.to_string()))
 }
 
 #[OpenApi(tag = "AccessTags::Webhooks")]
@@ -172,9 +156,10 @@ impl WebhooksApi {
     ) -> Result<WebhookCreated, ApiError> {
         let ws = WorkspaceId(workspace_id.0);
         auth.principal().require(ws, Role::Manager, "workspace")?;
-        let allow_private =
-            state.settings.webhooks.allow_private_targets || state.settings.demo_enabled();
-        let url = check_url(&body.url, allow_private)?;
+        let network = crate::network::policy(&state.settings);
+        let allow_all = network.allows_private() || state.settings.webhooks.allow_private_targets;
+        let network = network.allowing_private(allow_all);
+        let url = check_url(&body.url, &network)?;
         let mut events = Vec::new();
         for e in &body.events {
             let e = e.trim();

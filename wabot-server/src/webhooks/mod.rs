@@ -4,7 +4,6 @@
 //! See [`signing`] for the wire format and how receivers verify a delivery, and [`Worker`] for
 //! the delivery guarantees.
 
-pub mod guard;
 mod secret;
 mod settings;
 pub mod signing;

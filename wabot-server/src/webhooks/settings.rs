@@ -29,7 +29,9 @@ pub struct WebhookSettings {
     pub poll_interval_ms: u64,
     /// How many deliveries one worker claims at once.
     pub batch_size: u32,
-    /// Allow webhook URLs on loopback/private addresses (tests, local development).
+    /// Allow webhook URLs on loopback/private addresses (tests, local development). The
+    /// `[network]` settings apply to webhooks too; this allows every address for webhooks
+    /// only.
     pub allow_private_targets: bool,
 }
 

@@ -32,9 +32,10 @@ use wabot_core::{
     ports::{DomainEvent, EventBus, ServerStore},
 };
 
+use wabot_net::{Blocked, NetworkPolicy};
+
 use super::{
     WebhookSettings,
-    guard::{PublicOnly, is_internal_host},
     secret::open_secret,
     signing::{DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign},
 };
@@ -57,10 +58,10 @@ pub fn spawn_worker(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> JoinHandle<()> {
-    let mut settings = state.settings.webhooks.clone();
-    // Demo mode allows local receivers, as the API does when creating webhooks.
-    settings.allow_private_targets |= state.settings.demo_enabled();
-    let worker = Worker::new(state.store.clone(), state.crypto.clone(), settings);
+    let settings = state.settings.webhooks.clone();
+    // The server's `[network]` policy (demo mode allows local receivers, as the API does).
+    let network = crate::network::policy(&state.settings);
+    let worker = Worker::new(state.store.clone(), state.crypto.clone(), settings, network);
     worker.spawn(state.bus.clone(), shutdown)
 }
 
@@ -69,6 +70,7 @@ pub struct Worker {
     store: Arc<dyn ServerStore>,
     crypto: Arc<Crypto>,
     settings: WebhookSettings,
+    network: NetworkPolicy,
     http: reqwest::Client,
     wake: Notify,
     webhooks: Mutex<HashMap<Uuid, Webhook>>,
@@ -103,18 +105,21 @@ impl std::fmt::Debug for Worker {
 }
 
 impl Worker {
-    /// A worker over `store`, opening webhook secrets with `crypto`.
+    /// A worker over `store`, opening webhook secrets with `crypto`, delivering only where
+    /// `network` permits (every address when [`WebhookSettings::allow_private_targets`]).
     pub fn new(
         store: Arc<dyn ServerStore>,
         crypto: Arc<Crypto>,
         settings: WebhookSettings,
+        network: NetworkPolicy,
     ) -> Self {
-        let mut http = reqwest::Client::builder();
-        if !settings.allow_private_targets {
-            http = http.dns_resolver(Arc::new(PublicOnly));
-        }
-        let http = http
-            .redirect(reqwest::redirect::Policy::none())
+        let network = if settings.allow_private_targets {
+            network.allowing_private(true)
+        } else {
+            network
+        };
+        let http = network
+            .client_builder()
             .timeout(Duration::from_secs(settings.timeout_secs.max(1)))
             .connect_timeout(Duration::from_secs(settings.timeout_secs.max(1)))
             .user_agent(concat!("wabot-webhooks/", env!("CARGO_PKG_VERSION")))
@@ -124,6 +129,7 @@ impl Worker {
             store,
             crypto,
             settings,
+            network,
             http,
             wake: Notify::new(),
             webhooks: Mutex::new(HashMap::new()),
@@ -330,14 +336,9 @@ impl Worker {
         hook: &Webhook,
         d: &WebhookDelivery,
     ) -> Result<u16, (Option<u16>, String, bool)> {
-        if !self.settings.allow_private_targets
-            && url::Url::parse(&hook.url)
-                .ok()
-                .as_ref()
-                .and_then(url::Url::host)
-                .is_none_or(|h| is_internal_host(&h))
-        {
-            return Err((None, "the URL points into an internal network".into(), true));
+        // IP literals are not resolved, so the resolver cannot refuse them: check here.
+        if let Err(blocked) = self.network.check_str(&hook.url) {
+            return Err((None, format!("the URL {blocked}"), true));
         }
         let secret = open_secret(&self.crypto, hook.id, &hook.secret_ciphertext).map_err(|e| {
             (
@@ -365,6 +366,11 @@ impl Worker {
                 Some(r.status().as_u16()),
                 format!("the receiver answered {}", r.status()),
                 false,
+            )),
+            Err(e) if Blocked::find(&e).is_some() => Err((
+                None,
+                format!("the URL {}", Blocked::find(&e).expect("just found")),
+                true,
             )),
             Err(e) if e.is_timeout() => Err((None, "timed out".into(), false)),
             Err(e) => Err((None, format!("could not reach the receiver: {e}"), false)),
@@ -434,6 +440,7 @@ mod tests {
             Arc::new(MemoryStore::new()),
             Arc::new(Crypto::new([7; 32])),
             WebhookSettings::default(),
+            NetworkPolicy::public_only(),
         );
         let first = worker.backoff(1).num_milliseconds();
         assert!((24_000..=36_000).contains(&first), "{first}");

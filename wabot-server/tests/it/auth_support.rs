@@ -360,6 +360,7 @@ impl TestServer {
         settings.auth.jwt_secret = Some(SecretString::from(JWT_SECRET));
         settings.auth.admin_emails = vec![ADMIN_EMAIL.into()];
         settings.webhooks.allow_private_targets = true;
+        settings.network.allow_private_addresses = true;
         settings.webhooks.poll_interval_ms = 50;
         settings.webhooks.initial_backoff_secs = 0;
         // Loose rate limits: the authorization matrix sends many refused credentials from one

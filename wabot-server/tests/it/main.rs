@@ -17,6 +17,7 @@ mod oauth_flow;
 mod ops;
 mod security_headers;
 mod support;
+mod tenant_targets;
 mod webhooks_delivery;
 mod ws;
 mod ws_slow;

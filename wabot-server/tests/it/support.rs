@@ -75,6 +75,8 @@ impl TestApp {
                 .to_string()
                 .into(),
         );
+        // The fakes (model, Graph API, webhook receivers) listen on loopback.
+        settings.network.allow_private_addresses = true;
         if let Ok(url) = std::env::var("WABOT_TEST_STORAGE") {
             settings.storage.url = url;
         }

@@ -204,7 +204,11 @@ async fn a_receiver_that_keeps_failing_ends_failed_after_the_last_attempt() {
 
 #[tokio::test]
 async fn webhook_urls_and_events_are_validated() {
-    let (app, _dir) = TestServer::memory(None, |s| s.webhooks.allow_private_targets = false).await;
+    let (app, _dir) = TestServer::memory(None, |s| {
+        s.webhooks.allow_private_targets = false;
+        s.network.allow_private_addresses = false;
+    })
+    .await;
     let p = people(app.store().as_ref()).await;
     let session = app.session(&p.owner);
     let url = app.api(&format!("/workspaces/{}/webhooks", p.a.as_uuid()));
@@ -370,7 +374,11 @@ where
 #[tokio::test]
 async fn a_webhook_pointing_into_the_internal_network_is_never_called() {
     let receiver = Receiver::start().await;
-    let (app, _dir) = TestServer::memory(None, |s| s.webhooks.allow_private_targets = false).await;
+    let (app, _dir) = TestServer::memory(None, |s| {
+        s.webhooks.allow_private_targets = false;
+        s.network.allow_private_addresses = false;
+    })
+    .await;
     let p = people(app.store().as_ref()).await;
     let s = samples(&app.state, p.a, &p.owner).await;
     // Stored directly, as if created while private targets were allowed.

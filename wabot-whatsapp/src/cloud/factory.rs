@@ -63,6 +63,7 @@ pub struct CloudTransportFactory {
     rate_limit_per_second: NonZeroU32,
     retry: RetryPolicy,
     request_timeout: Duration,
+    network: Option<wabot_net::NetworkPolicy>,
     http: Mutex<Option<reqwest::Client>>,
     limiters: Mutex<HashMap<String, (NonZeroU32, Arc<Limiter>)>>,
     transports: Mutex<HashMap<BotId, Arc<CloudTransport>>>,
@@ -92,6 +93,7 @@ impl CloudTransportFactory {
             rate_limit_per_second: DEFAULT_RATE_LIMIT_PER_SECOND,
             retry: RetryPolicy::default(),
             request_timeout: Duration::from_secs(15),
+            network: None,
             http: Mutex::new(None),
             limiters: Mutex::new(HashMap::new()),
             transports: Mutex::new(HashMap::new()),
@@ -119,6 +121,18 @@ impl CloudTransportFactory {
     /// Gives up on one Graph API request after `timeout`.
     pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
+        self
+    }
+
+    /// Guards every bot's Graph API base URL with `policy` (a host whose users set
+    /// `graph_base_url`): the URL must pass [`NetworkPolicy::check_url`] when the transport
+    /// is built, names are resolved through the policy's guard, the environment's proxy is
+    /// ignored, and error texts from internal addresses are not quoted.
+    ///
+    /// [`NetworkPolicy::check_url`]: wabot_net::NetworkPolicy::check_url
+    pub fn with_network_policy(mut self, policy: wabot_net::NetworkPolicy) -> Self {
+        self.network = Some(policy);
+        *lock(&self.http) = None;
         self
     }
 
@@ -155,6 +169,11 @@ impl CloudTransportFactory {
         config.graph_base_url = graph_base_url
             .clone()
             .unwrap_or_else(|| DEFAULT_GRAPH_BASE_URL.to_string());
+        if let Some(policy) = &self.network {
+            policy
+                .check_str(&config.graph_base_url)
+                .map_err(|blocked| super::graph_error::blocked_url(&blocked))?;
+        }
         config.api_version = self.api_version.clone();
         config.rate_limit_per_second = self.rate_limit_per_second;
         config.retry = self.retry;
@@ -192,7 +211,7 @@ impl CloudTransportFactory {
         if let Some(client) = http.as_ref() {
             return Ok(client.clone());
         }
-        let client = http_client(config)?;
+        let client = http_client(config, self.network.as_ref())?;
         *http = Some(client.clone());
         Ok(client)
     }
@@ -216,7 +235,8 @@ impl TransportFactory for CloudTransportFactory {
         let config = self.config_for(bot)?;
         let http = self.http(&config)?;
         let limiter = self.limiter(&config);
-        let transport = Arc::new(CloudTransport::with_parts(config, http, limiter)?);
+        let guarded = self.network.is_some();
+        let transport = Arc::new(CloudTransport::with_parts(config, http, limiter, guarded)?);
         lock(&self.transports).insert(bot.id, transport.clone());
         Ok(transport)
     }

@@ -35,14 +35,18 @@ pub(crate) struct GraphClient {
     limiter: Arc<Limiter>,
     retry: RetryPolicy,
     phone_number_id: String,
+    /// Whether a network guard is on: then nothing an internal address answers is quoted.
+    guarded: bool,
 }
 
 impl GraphClient {
-    /// A client for `config`'s number over `http`, spacing sends with `limiter`.
+    /// A client for `config`'s number over `http`, spacing sends with `limiter`; `guarded`
+    /// when `http` was built by a [`wabot_net::NetworkPolicy`].
     pub(crate) fn new(
         config: &CloudConfig,
         http: reqwest::Client,
         limiter: Arc<Limiter>,
+        guarded: bool,
     ) -> Result<Self, TransportError> {
         Ok(Self {
             http,
@@ -52,7 +56,16 @@ impl GraphClient {
             limiter,
             retry: config.retry,
             phone_number_id: config.phone_number_id.clone(),
+            guarded,
         })
+    }
+
+    /// Whether the error texts of `response` may be quoted.
+    fn quotable(&self, response: &reqwest::Response) -> bool {
+        !self.guarded
+            || response
+                .remote_addr()
+                .is_some_and(|addr| !wabot_net::is_internal(addr.ip()))
     }
 
     /// Sends a text to `to` (a WhatsApp id: digits); returns the `wamid` Meta gave it.
@@ -111,6 +124,7 @@ impl GraphClient {
             .send()
             .await
             .map_err(|e| graph_error::network(&e))?;
+        let quote = self.quotable(&response);
         let status = response.status();
         let headers = response.headers().clone();
         let body = response
@@ -118,7 +132,7 @@ impl GraphClient {
             .await
             .map_err(|e| graph_error::network(&e))?;
         if !status.is_success() {
-            return Err(graph_error::classify(status, &headers, &body).error);
+            return Err(graph_error::classify(status, &headers, &body, quote).error);
         }
         Ok(serde_json::from_slice::<Value>(&body).ok().and_then(|v| {
             v.get("display_phone_number")
@@ -169,6 +183,7 @@ impl GraphClient {
                 error: graph_error::network(&e),
                 retry_after: None,
             })?;
+        let quote = self.quotable(&response);
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(|e| Failure {
@@ -176,7 +191,7 @@ impl GraphClient {
             retry_after: None,
         })?;
         if !status.is_success() {
-            return Err(graph_error::classify(status, &headers, &body));
+            return Err(graph_error::classify(status, &headers, &body, quote));
         }
         Ok(serde_json::from_slice(&body).unwrap_or(Value::Null))
     }

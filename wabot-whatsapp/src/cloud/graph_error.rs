@@ -63,6 +63,15 @@ impl GraphError {
             .map(|e| e.error)
     }
 
+    /// The error without its texts (message, details, type, trace id).
+    fn codes_only(self) -> Self {
+        Self {
+            code: self.code,
+            error_subcode: self.error_subcode,
+            ..Self::default()
+        }
+    }
+
     /// `Graph error 131026 (subcode 2494010): Message undeliverable — details`.
     fn describe(&self) -> String {
         let mut out = String::from("Graph error");
@@ -112,13 +121,22 @@ pub(crate) struct Failure {
 /// - token errors (190…) and HTTP 401 → [`TransportError::Config`] saying what to do;
 /// - permission errors (10, 200–299) → [`TransportError::Config`];
 /// - anything else → [`TransportError::Rejected`] with the Graph message.
-pub(crate) fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Failure {
+///
+/// With `quote` off (the response came from an internal address and a network guard is on),
+/// the Graph error's texts are left out: only its numeric codes are kept, so nothing an
+/// internal service says reaches the user.
+pub(crate) fn classify(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    quote: bool,
+) -> Failure {
     let retry_after = headers
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
-    let graph = GraphError::parse(body);
+    let graph = GraphError::parse(body).map(|g| if quote { g } else { g.codes_only() });
     let error = match graph {
         Some(g) => classify_graph(status, &g),
         None => classify_status(status),
@@ -176,6 +194,9 @@ fn classify_status(status: StatusCode) -> TransportError {
 
 /// Maps a request that got no response (connect, timeout, body) to a transient error.
 pub(crate) fn network(e: &reqwest::Error) -> TransportError {
+    if let Some(blocked) = wabot_net::Blocked::find(e) {
+        return blocked_url(blocked);
+    }
     let what = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
@@ -187,6 +208,14 @@ pub(crate) fn network(e: &reqwest::Error) -> TransportError {
     TransportError::Unavailable(format!(
         "the Graph API request {what}: {}",
         clip(&with_sources(e))
+    ))
+}
+
+/// The error for a Graph API base URL the network policy refuses: a configuration error (it
+/// will not work on a retry).
+pub(crate) fn blocked_url(blocked: &wabot_net::Blocked) -> TransportError {
+    TransportError::Config(format!(
+        "transport.graph_base_url {blocked}; leave it empty for https://graph.facebook.com"
     ))
 }
 
@@ -231,6 +260,7 @@ mod tests {
             StatusCode::from_u16(status).unwrap(),
             &HeaderMap::new(),
             body,
+            true,
         )
         .error
     }
@@ -287,10 +317,25 @@ mod tests {
     }
 
     #[test]
+    fn texts_from_an_internal_address_are_left_out_but_codes_still_classify() {
+        let body = graph(190, "internal secret hunter2");
+
+        let e = classify(StatusCode::UNAUTHORIZED, &HeaderMap::new(), &body, false).error;
+
+        let shown = e.to_string();
+        assert!(matches!(e, TransportError::Config(_)), "{e:?}");
+        assert!(shown.contains("190"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("details of"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn retry_after_is_read_in_seconds() {
         let mut headers = HeaderMap::new();
         headers.insert(reqwest::header::RETRY_AFTER, "3".parse().unwrap());
-        let f = classify(StatusCode::TOO_MANY_REQUESTS, &headers, b"");
+        let f = classify(StatusCode::TOO_MANY_REQUESTS, &headers, b"", true);
         assert_eq!(f.retry_after, Some(Duration::from_secs(3)));
     }
 

@@ -54,19 +54,21 @@ impl CloudTransport {
     /// [`TransportError::Config`] when `config` is invalid (see [`CloudConfig::validate`]) or the
     /// HTTP client cannot be built.
     pub fn new(config: CloudConfig) -> Result<Self, TransportError> {
-        let http = http_client(&config)?;
+        let http = http_client(&config, None)?;
         let limiter = Arc::new(graph::limiter(config.rate_limit_per_second));
-        Self::with_parts(config, http, limiter)
+        Self::with_parts(config, http, limiter, false)
     }
 
-    /// A transport sharing an HTTP client (connection pool) and a per-number rate limiter.
+    /// A transport sharing an HTTP client (connection pool) and a per-number rate limiter;
+    /// `guarded` when `http` was built by a network policy.
     pub(crate) fn with_parts(
         config: CloudConfig,
         http: reqwest::Client,
         limiter: Arc<Limiter>,
+        guarded: bool,
     ) -> Result<Self, TransportError> {
         config.validate()?;
-        let graph = GraphClient::new(&config, http, limiter)?;
+        let graph = GraphClient::new(&config, http, limiter, guarded)?;
         let hook = Arc::new(Hook::new(
             Some(config.phone_number_id.clone()),
             config.app_secret.clone(),
@@ -93,9 +95,17 @@ impl CloudTransport {
     }
 }
 
-/// The HTTP client used for Graph API calls: rustls, the configured deadline, no redirects.
-pub(crate) fn http_client(config: &CloudConfig) -> Result<reqwest::Client, TransportError> {
-    reqwest::Client::builder()
+/// The HTTP client used for Graph API calls: rustls, the configured deadline, no redirects;
+/// built by `policy` when given (guarded DNS resolver, no proxy but the policy's).
+pub(crate) fn http_client(
+    config: &CloudConfig,
+    policy: Option<&wabot_net::NetworkPolicy>,
+) -> Result<reqwest::Client, TransportError> {
+    policy
+        .map_or_else(
+            reqwest::Client::builder,
+            wabot_net::NetworkPolicy::client_builder,
+        )
         .timeout(config.request_timeout)
         .connect_timeout(config.request_timeout.min(Duration::from_secs(5)))
         .redirect(reqwest::redirect::Policy::none())

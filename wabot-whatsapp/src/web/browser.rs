@@ -104,9 +104,18 @@ pub(crate) async fn launch(
             None => builder.arg(key),
         };
     }
-    let launch_error = |message: String| WebError::Launch {
-        path: config.chromium_path.display().to_string(),
-        message,
+    let launch_error = |message: String| {
+        // The error itself hides the path and the cause (it may reach a tenant); the log
+        // is the operator's.
+        tracing::warn!(
+            path = %config.chromium_path.display(),
+            error = %message,
+            "could not launch Chromium"
+        );
+        WebError::Launch {
+            path: config.chromium_path.display().to_string(),
+            message,
+        }
     };
     if !config.chromium_path.exists() {
         return Err(launch_error("no such file".into()));

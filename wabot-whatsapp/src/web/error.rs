@@ -13,7 +13,16 @@ use wabot_core::TransportError;
 #[non_exhaustive]
 pub enum WebError {
     /// Chromium could not be started (missing executable, bad switch, no memory).
-    #[error("could not launch Chromium at {path}: {message}")]
+    ///
+    /// The message shown (and carried into [`TransportError`]) names neither the executable
+    /// nor the cause, because it can reach whoever edits the bot: it must not tell them
+    /// whether some file exists on the server. The fields keep both for the host's log
+    /// (the transport logs them at `warn` when the launch fails).
+    #[error(
+        "could not launch Chromium: the server's Chromium executable is missing or does not \
+         start; ask the operator to check the Chromium path in the server configuration \
+         (details are in the server log)"
+    )]
     Launch {
         /// The executable that was tried.
         path: String,
@@ -116,6 +125,20 @@ impl From<WebError> for TransportError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_launch_error_names_neither_the_executable_nor_whether_it_exists() {
+        let e = WebError::Launch {
+            path: "/etc/shadow".into(),
+            message: "no such file".into(),
+        };
+
+        let shown = TransportError::from(e).to_string();
+
+        assert!(!shown.contains("/etc/shadow"), "{shown}");
+        assert!(!shown.contains("no such file"), "{shown}");
+        assert!(shown.contains("ask the operator"), "{shown}");
+    }
 
     #[test]
     fn a_missing_module_names_it() {

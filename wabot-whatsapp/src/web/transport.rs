@@ -245,8 +245,9 @@ impl MessagingTransport for WebTransport {
     }
 }
 
-/// Builds a [`WebTransport`] for each `web` bot, sharing one [`WebConfig`]; a bot's own
-/// `chromium_path` and `pairing_phone` (from its [`TransportConfig::Web`]) take precedence.
+/// Builds a [`WebTransport`] for each `web` bot, sharing one [`WebConfig`] (so the Chromium
+/// executable is the host's choice, never a bot's); a bot's own `pairing_phone` (from its
+/// [`TransportConfig::Web`]) is applied.
 pub struct WebTransportFactory {
     config: Arc<WebConfig>,
     sessions: Mutex<HashMap<BotId, Arc<WebTransport>>>,
@@ -278,26 +279,18 @@ impl WebTransportFactory {
 
 impl TransportFactory for WebTransportFactory {
     fn create(&self, bot: &Bot) -> Result<Arc<dyn MessagingTransport>, TransportError> {
-        let TransportConfig::Web {
-            chromium_path,
-            pairing_phone,
-        } = &bot.transport
-        else {
+        let TransportConfig::Web { pairing_phone } = &bot.transport else {
             return Err(TransportError::Config(format!(
                 "the WhatsApp Web factory only runs `web` bots; bot {} wants `{}`",
                 bot.id,
                 bot.transport.kind()
             )));
         };
-        let config = match chromium_path {
-            Some(path) if self.config.chromium_path != *path => {
-                let mut config = (*self.config).clone();
-                config.chromium_path = PathBuf::from(path);
-                Arc::new(config)
-            }
-            _ => self.config.clone(),
-        };
-        let transport = Arc::new(WebTransport::new(bot.id, config, pairing_phone.clone()));
+        let transport = Arc::new(WebTransport::new(
+            bot.id,
+            self.config.clone(),
+            pairing_phone.clone(),
+        ));
         self.sessions
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -343,14 +336,13 @@ mod tests {
     fn the_factory_applies_the_bots_own_settings() {
         let factory = WebTransportFactory::new(WebConfig::new("/tmp/profiles"));
         let bot = bot(TransportConfig::Web {
-            chromium_path: Some("/opt/chrome/chrome".into()),
             pairing_phone: Some("+34 600-000-000".into()),
         });
         factory.create(&bot).unwrap();
         let session = factory.session(bot.id).unwrap();
         assert_eq!(
             session.config().chromium_path,
-            PathBuf::from("/opt/chrome/chrome")
+            PathBuf::from("/usr/bin/chromium")
         );
         assert_eq!(session.pairing_phone().as_deref(), Some("34600000000"));
         assert_eq!(

@@ -2,6 +2,7 @@
 
 mod errors;
 mod fake_deepseek;
+mod guard;
 mod malformed;
 mod observer;
 mod retries;

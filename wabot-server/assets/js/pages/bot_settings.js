@@ -58,7 +58,6 @@ function fill(b) {
 
   for (const r of $$('input[name="t_kind"]', form)) r.checked = r.value === b.transport.kind;
   val('pairing_phone').value = b.transport.pairing_phone || '';
-  val('chromium_path').value = b.transport.chromium_path || '';
   val('phone_number_id').value = b.transport.phone_number_id || '';
   val('graph_base_url').value = b.transport.graph_base_url || '';
   for (const n of ['access_token', 'app_secret', 'verify_token']) val(n).value = '';
@@ -125,7 +124,6 @@ function body() {
     transport: {
       kind,
       pairing_phone: val('pairing_phone').value.trim() || null,
-      chromium_path: val('chromium_path').value.trim() || null,
       phone_number_id: val('phone_number_id').value.trim() || null,
       graph_base_url: val('graph_base_url').value.trim() || null,
     },

@@ -155,6 +155,15 @@ impl FakeGraph {
         self
     }
 
+    /// How many requests arrived at all (any endpoint).
+    pub(crate) async fn request_count(&self) -> usize {
+        self.server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .len()
+    }
+
     /// Every request received on the messages endpoint, in order.
     pub(crate) async fn message_requests(&self) -> Vec<Request> {
         self.server

@@ -3,6 +3,7 @@
 
 mod e2e;
 pub(crate) mod fake_graph;
+mod guard;
 mod sending;
 pub(crate) mod stack;
 mod webhook;

@@ -83,7 +83,6 @@ impl Platform {
         );
         bot.enabled = true;
         bot.transport = TransportConfig::Web {
-            chromium_path: None,
             pairing_phone: None,
         };
         bot.pacing = Pacing {
