@@ -64,7 +64,7 @@ impl NetworkSettings {
         }
         if let Some(proxy) = &self.proxy {
             let ok = url::Url::parse(proxy.trim())
-                .is_ok_and(|u| matches!(u.scheme(), "http" | "https" | "socks5") && u.has_host());
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
             if !ok {
                 return Err(ConfigError(
                     "`network.proxy` must be a URL like http://proxy.example.com:3128".into(),
