@@ -312,15 +312,13 @@ impl Engine {
                 tokio::join!(reply_fut, extract_fut)
             }
         };
-        match extracted {
+        if let Some(Ok(fields)) = extracted {
             // The model's findings never overwrite what the customer typed explicitly.
-            Some(Ok(fields)) => {
-                if !lead.fields.merge(fields, false).is_empty() {
-                    self.save_lead(bot, lead, now, false).await?;
-                }
+            if !lead.fields.merge(fields, false).is_empty() {
+                self.save_lead(bot, lead, now, false).await?;
             }
-            Some(Err(e)) => tracing::debug!(bot = %bot.id, "llm extraction failed: {e}"),
-            None => {}
+        } else if let Some(Err(e)) = extracted {
+            tracing::debug!(bot = %bot.id, "llm extraction failed: {e}");
         }
         Ok(match reply {
             ReplyText::Model(text) => (text, false),

@@ -124,10 +124,14 @@ fn first_object(answer: &str) -> Result<Map<String, Value>, LlmError> {
         }
         Err(_) => {}
     }
-    for (i, _) in trimmed.match_indices('{') {
-        let mut stream = serde_json::Deserializer::from_str(&trimmed[i..]).into_iter::<Value>();
-        if let Some(Ok(Value::Object(map))) = stream.next() {
-            return Ok(map);
+    // The fenced part first; then the whole answer, in case what looked like a fence was inside
+    // a JSON string (a value containing three backticks).
+    for text in [trimmed, answer] {
+        for (i, _) in text.match_indices('{') {
+            let mut stream = serde_json::Deserializer::from_str(&text[i..]).into_iter::<Value>();
+            if let Some(Ok(Value::Object(map))) = stream.next() {
+                return Ok(map);
+            }
         }
     }
     Err(LlmError::Malformed(format!(
@@ -194,6 +198,15 @@ fn phone_field(object: &Map<String, Value>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the property test (`tests/robustness.rs`): three backticks inside a value were
+    /// taken for a Markdown fence, so the object was cut apart and not found.
+    #[test]
+    fn backticks_inside_a_value_are_not_taken_for_a_fence() {
+        let answer = r#"Here: {"name":"a```b","location":"Madrid","email":null,"phone":null}"#;
+        let fields = parse(answer, None).unwrap();
+        assert_eq!(fields.location.unwrap().as_str(), "Madrid");
+    }
 
     #[test]
     fn every_field_is_read_and_validated() {

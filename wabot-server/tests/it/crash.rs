@@ -64,6 +64,8 @@ impl Server {
                 "crash-test-session-secret-0123456789abcdef",
             )
             .env("WABOT_ENGINE__PACING", "false")
+            // The fake Graph API is on loopback: the operator allows private addresses.
+            .env("WABOT_NETWORK__ALLOW_PRIVATE_ADDRESSES", "true")
             .env("WABOT_LOG__LEVEL", "info")
             .env("RUST_LOG", "info")
             .stdout(log.try_clone().unwrap())
@@ -218,7 +220,14 @@ async fn burst(base: String, bot: String, wa_ids: Vec<String>) -> HashSet<String
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_burst_leaves_no_acknowledged_message_unanswered_or_answered_twice() {
     let dir = tempfile::tempdir().unwrap();
-    let dir = if std::env::var("CRASH_KEEP").is_ok() { let p = dir.keep(); println!("keeping {}", p.display()); tempfile::TempDir::new_in(p).unwrap() } else { dir };
+    // CRASH_KEEP=1 keeps the database and the server logs for a look after the run.
+    let dir = if std::env::var("CRASH_KEEP").is_ok() {
+        let p = dir.keep();
+        println!("keeping {}", p.display());
+        tempfile::TempDir::new_in(p).unwrap()
+    } else {
+        dir
+    };
     let db = dir.path().join("wabot.db");
     let token = seed(&db).await;
     let graph = FakeGraph::start().await;

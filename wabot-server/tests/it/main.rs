@@ -15,6 +15,7 @@ mod members;
 mod metrics_access;
 mod oauth_flow;
 mod ops;
+mod robustness;
 mod security_headers;
 mod support;
 mod tenant_targets;

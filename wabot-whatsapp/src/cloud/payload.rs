@@ -525,3 +525,89 @@ mod tests {
         }
     }
 }
+
+/// Property tests: any body Meta (or anyone) posts is read or refused, never a panic. Longer
+/// run: `PROPTEST_CASES=20000 cargo test -p wabot-whatsapp payload::robustness`.
+#[cfg(test)]
+mod robustness {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::parse;
+
+    /// Arbitrary JSON, a few levels deep.
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(|f| json!(f)),
+            "[a-z0-9_.+@ -]{0,12}".prop_map(Value::from),
+            any::<String>().prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        Just("object".to_string()),
+                        Just("entry".to_string()),
+                        Just("changes".to_string()),
+                        Just("value".to_string()),
+                        Just("messages".to_string()),
+                        Just("statuses".to_string()),
+                        Just("metadata".to_string()),
+                        Just("from".to_string()),
+                        Just("type".to_string()),
+                        Just("text".to_string()),
+                        Just("body".to_string()),
+                        Just("id".to_string()),
+                        Just("status".to_string()),
+                        "[a-z_]{1,8}",
+                    ],
+                    inner,
+                    0..6,
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// A real-shaped payload whose message and status parts are replaced by arbitrary JSON.
+    fn shaped_payload() -> impl Strategy<Value = Value> {
+        (json_value(), json_value(), json_value()).prop_map(|(message, status, metadata)| {
+            json!({
+                "object": "whatsapp_business_account",
+                "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+                    "messaging_product": "whatsapp",
+                    "metadata": metadata,
+                    "contacts": [{"profile": {"name": "Ana"}, "wa_id": "34612345678"}],
+                    "messages": [message],
+                    "statuses": [status],
+                }}]}],
+            })
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_are_read_or_refused(body in prop::collection::vec(any::<u8>(), 0..512)) {
+            let _ = parse(&body, Some("106540352242922"), chrono::Utc::now());
+        }
+
+        #[test]
+        fn arbitrary_json_is_read_or_refused(value in json_value()) {
+            let body = serde_json::to_vec(&value).unwrap();
+            let _ = parse(&body, Some("106540352242922"), chrono::Utc::now());
+        }
+
+        #[test]
+        fn malformed_parts_of_a_real_payload_are_skipped_not_fatal(value in shaped_payload()) {
+            let body = serde_json::to_vec(&value).unwrap();
+            let parsed = parse(&body, None, chrono::Utc::now()).expect("the envelope is valid");
+            for message in &parsed.messages {
+                prop_assert!(!message.provider_message_id.is_empty());
+            }
+        }
+    }
+}

@@ -301,3 +301,53 @@ mod tests {
         ));
     }
 }
+
+/// Property tests: whatever the page sends over the binding is an event or a refusal, never a
+/// panic. Longer run: `PROPTEST_CASES=20000 cargo test -p wabot-whatsapp protocol::robustness`.
+#[cfg(test)]
+mod robustness {
+    use proptest::prelude::*;
+
+    use super::{PageEvent, account_number, classify_state, delivery_status};
+
+    fn message_json() -> impl Strategy<Value = String> {
+        (
+            any::<String>(),
+            "[0-9]{0,15}(@c\\.us|@lid|@g\\.us|@broadcast|@newsletter)?",
+            prop::option::of("[0-9]{0,15}@c\\.us"),
+            prop_oneof![
+                Just("chat"),
+                Just("image"),
+                Just("ptt"),
+                Just("revoked"),
+                Just("x")
+            ],
+            any::<String>(),
+            any::<bool>(),
+            prop::option::of(any::<i64>()),
+        )
+            .prop_map(|(id, from, author, kind, body, media, ts)| {
+                serde_json::json!({
+                    "t": "msg", "id": id, "from": from, "author": author, "type": kind,
+                    "body": body, "media": media, "ts": ts, "notifyName": "Ana",
+                })
+                .to_string()
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn any_binding_payload_is_an_event_or_refused(raw in prop_oneof![any::<String>(), message_json()]) {
+            if let Ok(PageEvent::Msg(message)) = serde_json::from_str::<PageEvent>(&raw) {
+                let _ = message.into_inbound();
+            }
+        }
+
+        #[test]
+        fn states_acks_and_account_ids_never_panic(state in any::<String>(), ack in any::<i64>(), me in any::<String>()) {
+            let _ = classify_state(&state);
+            let _ = delivery_status(ack);
+            let _ = account_number(&me);
+        }
+    }
+}
