@@ -39,7 +39,7 @@
 //!
 //! Everything fails with [`wabot_core::Error`]: a unique violation is a
 //! [`Conflict`](wabot_core::Error::Conflict), missing records get the same errors as in the
-//! memory store, and database trouble is an [`Error::Storage`](wabot_core::Error::Storage)
+//! memory store, and database trouble is an [`Error::Storage`]
 //! saying whether a retry may help (busy, locked, lost connection, pool timeout) or not. A bad
 //! path or URL is reported with the (password-redacted) location and what to do about it.
 
