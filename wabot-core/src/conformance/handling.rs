@@ -6,29 +6,14 @@ use std::sync::Arc;
 
 use super::{
     TestDatabase,
-    support::{bot, inbound, now, record, secs, workspace},
+    support::{bot, inbound, now, outbound, record, secs, workspace},
 };
 use crate::{
-    domain::{DeliveryStatus, Direction, InboundHandling, Lead, Message, Sender},
+    domain::{DeliveryStatus, InboundHandling, Message},
     error::Error,
     ids::MessageId,
     ports::NewInbound,
 };
-
-fn reply_to(lead: &Lead, body: &str) -> Message {
-    Message {
-        id: MessageId::new(),
-        bot_id: lead.bot_id,
-        lead_id: lead.id,
-        direction: Direction::Outbound,
-        sender: Sender::Bot,
-        body: body.to_string(),
-        provider_message_id: None,
-        delivery: DeliveryStatus::Pending,
-        error: None,
-        created_at: now(),
-    }
-}
 
 fn ids(messages: &[Message]) -> Vec<MessageId> {
     messages.iter().map(|m| m.id).collect()
@@ -45,11 +30,11 @@ pub async fn an_inbound_message_is_pending_until_one_reply_claims_it(db: &dyn Te
 
     let pending = store.pending_inbound(bot.id, later, 10).await.unwrap();
     store
-        .insert_reply(&reply_to(&lead, "Hello!"), message.id)
+        .insert_reply(&outbound(&lead, "Hello!"), message.id)
         .await
         .unwrap();
     let second = store
-        .insert_reply(&reply_to(&lead, "Hello again!"), message.id)
+        .insert_reply(&outbound(&lead, "Hello again!"), message.id)
         .await
         .unwrap_err();
 
@@ -97,7 +82,7 @@ pub async fn settling_moves_a_pending_message_once(db: &dyn TestDatabase) {
         .await
         .unwrap();
     let reply = store
-        .insert_reply(&reply_to(&lead, "late"), text.id)
+        .insert_reply(&outbound(&lead, "late"), text.id)
         .await
         .unwrap_err();
 
@@ -151,8 +136,8 @@ pub async fn pending_outbound_lists_unfinished_sends_only(db: &dyn TestDatabase)
     let bot = bot(&*store, ws.id).await;
     let (lead, first, _) = record(&*store, &inbound(&bot, "34612345678@c.us", "w1", "hi")).await;
     let (_, second, _) = record(&*store, &inbound(&bot, "34612345678@c.us", "w2", "hey")).await;
-    let interrupted = reply_to(&lead, "Hello!");
-    let sent = reply_to(&lead, "Hey!");
+    let interrupted = outbound(&lead, "Hello!");
+    let sent = outbound(&lead, "Hey!");
     store.insert_reply(&interrupted, first.id).await.unwrap();
     store.insert_reply(&sent, second.id).await.unwrap();
     store
@@ -186,7 +171,7 @@ pub async fn racing_replies_to_one_message_store_exactly_one(db: &dyn TestDataba
             let (store, lead) = (store.clone(), lead.clone());
             tokio::spawn(async move {
                 store
-                    .insert_reply(&reply_to(&lead, &format!("reply {i}")), message.id)
+                    .insert_reply(&outbound(&lead, &format!("reply {i}")), message.id)
                     .await
             })
         })

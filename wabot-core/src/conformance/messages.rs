@@ -3,29 +3,14 @@
 
 use super::{
     TestDatabase,
-    support::{bot, inbound, now, record, secs, workspace},
+    support::{bot, inbound, now, outbound, record, secs, workspace},
 };
 use crate::{
-    domain::{Bot, DeliveryStatus, Direction, Lead, Message, Sender},
+    domain::{Bot, DeliveryStatus, Lead, Message, Sender},
     error::Error,
     ids::{LeadId, MessageId, UserId},
     ports::Store,
 };
-
-fn outbound(lead: &Lead, body: &str) -> Message {
-    Message {
-        id: MessageId::new(),
-        bot_id: lead.bot_id,
-        lead_id: lead.id,
-        direction: Direction::Outbound,
-        sender: Sender::Bot,
-        body: body.to_string(),
-        provider_message_id: None,
-        delivery: DeliveryStatus::Pending,
-        error: None,
-        created_at: now(),
-    }
-}
 
 async fn conversation(store: &dyn Store) -> (Bot, Lead) {
     let ws = workspace(store).await;

@@ -117,3 +117,21 @@ pub(super) async fn record(
         ),
     }
 }
+
+/// A bot's outbound message on `lead`'s conversation, `pending` as the engine stores it before
+/// sending.
+pub(super) fn outbound(lead: &crate::domain::Lead, body: &str) -> crate::domain::Message {
+    use crate::domain::{DeliveryStatus, Direction, Message, Sender};
+    Message {
+        id: crate::ids::MessageId::new(),
+        bot_id: lead.bot_id,
+        lead_id: lead.id,
+        direction: Direction::Outbound,
+        sender: Sender::Bot,
+        body: body.to_string(),
+        provider_message_id: None,
+        delivery: DeliveryStatus::Pending,
+        error: None,
+        created_at: now(),
+    }
+}
