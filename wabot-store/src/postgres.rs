@@ -44,6 +44,8 @@ macro_rules! utc_day {
 mod access_impl;
 #[path = "access_ops.rs"]
 mod access_ops;
+#[path = "lease.rs"]
+mod lease;
 
 /// Work on a pooled connection, returning its result.
 trait Work<T>:

@@ -32,6 +32,7 @@ mod access;
 mod bots;
 mod handling;
 mod leads;
+mod leases;
 mod messages;
 mod reports;
 mod restart;
@@ -43,7 +44,7 @@ mod workspaces;
 /// Every conformance case, as `async fn(&dyn TestDatabase)`.
 pub mod cases {
     pub use super::{
-        access::*, bots::*, handling::*, leads::*, messages::*, reports::*, restart::*,
+        access::*, bots::*, handling::*, leads::*, leases::*, messages::*, reports::*, restart::*,
         schedules::*, webhooks::*, workspaces::*,
     };
 }
@@ -177,6 +178,11 @@ macro_rules! store_conformance_tests {
             finishing_a_delivery_records_the_outcome_only,
             deliveries_are_listed_newest_first_per_webhook,
             concurrent_claims_hand_out_each_delivery_exactly_once,
+            // leases between replicas
+            a_lease_is_taken_renewed_by_its_holder_and_refused_to_others,
+            an_expired_or_released_lease_passes_on_with_a_higher_token,
+            racing_replicas_take_a_lease_exactly_once,
+            heartbeats_list_live_replicas,
             // reports
             messages_are_counted_per_utc_day_and_direction,
             leads_are_counted_per_status_in_pipeline_order,

@@ -4,6 +4,7 @@
 mod access;
 mod bus;
 mod clock;
+mod lease;
 mod llm;
 mod sandbox;
 mod store;

@@ -44,6 +44,8 @@ pub(super) struct State {
     runs: Vec<ScheduleRun>,
     /// API tokens, bot secrets, webhooks and deliveries (the `access` module).
     pub(super) access: AccessState,
+    /// Bot leases and replica heartbeats (the `lease` module).
+    pub(super) leases: super::lease::LeaseState,
 }
 
 impl State {

@@ -4,6 +4,7 @@
 mod access;
 mod clock;
 mod events;
+mod lease;
 mod llm;
 mod store;
 mod transport;
@@ -11,6 +12,7 @@ mod transport;
 pub use access::{AccessStore, BotActivity, ReportStore, ServerStore, WebhookStore};
 pub use clock::{Clock, SystemClock};
 pub use events::{DomainEvent, EventBus};
+pub use lease::{Lease, LeaseStore, Replica};
 pub use llm::{
     ChatMessage, ChatPurpose, ChatRequest, ChatResponse, ChatRole, LlmClient, LlmFactory,
     SharedLlm, TokenUsage,

@@ -64,6 +64,12 @@ mod access_impl;
 )]
 #[path = "../access_ops.rs"]
 mod access_ops;
+#[expect(
+    clippy::duplicate_mod,
+    reason = "compiled once per backend, with its own `Backend`"
+)]
+#[path = "../lease.rs"]
+mod lease;
 
 /// When a committed write reaches the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
