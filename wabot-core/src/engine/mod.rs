@@ -111,6 +111,9 @@ pub(crate) struct Inner {
     started_at: chrono::DateTime<chrono::Utc>,
     /// Bots whose earlier run's leftovers were already recovered.
     recovered: Mutex<std::collections::HashSet<BotId>>,
+    /// Bots taken over from another replica, with the time of the takeover: their leftovers
+    /// are what was stored before then (instead of before `started_at`).
+    taken_over: Mutex<HashMap<BotId, chrono::DateTime<chrono::Utc>>>,
 }
 
 /// The conversation engine. Cheap to clone; clones share state.
@@ -127,6 +130,7 @@ impl Engine {
             inner: Arc::new(Inner {
                 started_at,
                 recovered: Mutex::new(Default::default()),
+                taken_over: Mutex::new(HashMap::new()),
                 deps,
                 config,
                 bots: RwLock::new(HashMap::new()),

@@ -15,7 +15,9 @@
 //!   network may have taken them just before the crash, and a customer must not get a reply
 //!   twice — and flags their lead when the bot wrote them.
 //!
-//! Only work stored before this engine started is touched: later work belongs to this run.
+//! Only work stored before this engine started is touched: later work belongs to this run. A
+//! bot taken over from another replica ([`Engine::taking_over`]) is recovered again, up to the
+//! takeover time.
 //!
 //! [`EngineConfig::recovery_window`]: super::EngineConfig::recovery_window
 
@@ -83,10 +85,33 @@ impl Engine {
         result
     }
 
+    /// Tells the engine this process takes `bot` over from another replica at `at`: the next
+    /// [`recover`](Self::recover) deals with what was stored before `at` (the other replica's
+    /// unfinished work), even if this engine recovered the bot before.
+    pub fn taking_over(&self, bot: BotId, at: DateTime<Utc>) {
+        self.inner
+            .taken_over
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(bot, at);
+        self.inner
+            .recovered
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&bot);
+    }
+
     async fn recover_now(&self, bot_id: BotId) -> Result<Recovery> {
         let deps = &self.inner.deps;
         let bot = self.bot(bot_id).await?;
-        let before = self.inner.started_at;
+        let before = self
+            .inner
+            .taken_over
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&bot_id)
+            .copied()
+            .unwrap_or(self.inner.started_at);
         let now = deps.clock.now();
         let window = chrono::Duration::from_std(self.inner.config.recovery_window)
             .unwrap_or(chrono::Duration::MAX);
