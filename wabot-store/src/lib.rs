@@ -61,12 +61,14 @@ macro_rules! on {
 mod access_rows;
 mod error;
 mod postgres;
+mod redis_bus;
 mod rows;
 mod sqlite;
 mod ts;
 
 pub use error::redact_url;
 pub use postgres::{PostgresOptions, PostgresStore};
+pub use redis_bus::RedisBus;
 pub use sqlite::{Durability, SqliteOptions, SqliteStore};
 
 /// A boxed, sendable future borrowing for `'a`.
