@@ -105,6 +105,11 @@ describe('wabot dashboard', () => {
       await owner.fill('#sim-text', text);
       await owner.press('#sim-text', 'Enter');
       await owner.waitForFunction((n) => document.querySelectorAll('#chat .bubble.out').length > n, before, { timeout: TIMEOUT });
+      if (text === lines[0]) {
+        // The very first message of a new chat is shown above the bot's reply to it.
+        const order = await owner.$$eval('#chat .bubble', (els) => els.map((e) => (e.classList.contains('out') ? 'out' : 'in')));
+        assert.deepEqual(order.slice(0, 2), ['in', 'out'], `bubbles in order: ${order}`);
+      }
       if (await owner.locator('#sim-lead .pill.qualified, #sim-lead .pill.assigned').count()) break;
     }
     await owner.waitForSelector('#sim-lead .pill.qualified, #sim-lead .pill.assigned');

@@ -31,7 +31,7 @@ function ticks(status) {
 function bubble(m) {
   const out = m.direction === 'outbound';
   const who = m.sender === 'agent' ? 'Sales agent' : out ? (bot ? bot.name : 'Bot') : null;
-  return h('div', { class: `bubble ${out ? 'out' : 'in'} ${m.sender === 'agent' ? 'agent' : ''}`, dataset: { id: m.id } },
+  return h('div', { class: `bubble ${out ? 'out' : 'in'} ${m.sender === 'agent' ? 'agent' : ''}`, dataset: { id: m.id, at: m.created_at, dir: m.direction } },
     who ? h('span', { class: 'who' }, who) : null,
     m.body,
     h('span', { class: 'meta' }, time(m.created_at), out ? ticks(m.delivery) : null),
@@ -47,8 +47,25 @@ function add(m) {
   shown.add(m.id);
   $('#chat-empty')?.remove();
   if (m.direction === 'outbound') setTyping(false);
-  chat.insertBefore(bubble(m), typingEl && typingEl.isConnected ? typingEl : null);
+  // Messages arrive out of order (the live reply can come over the WebSocket before the
+  // customer's own message reaches the page): each goes where it belongs in time.
+  const later = [...chat.querySelectorAll('.bubble')].find((b) => comesAfter(b.dataset, m));
+  chat.insertBefore(bubble(m), later || (typingEl && typingEl.isConnected ? typingEl : null));
   chat.scrollTop = chat.scrollHeight;
+}
+
+/** An RFC 3339 UTC time with its fraction padded to nanoseconds, so strings compare in time
+ * order whatever precision the REST API or the WebSocket wrote. */
+function stamp(t) {
+  return String(t).replace(/(?:\.(\d+))?Z$/, (_, f = '') => `.${(f + '000000000').slice(0, 9)}Z`);
+}
+
+/** Whether the shown bubble `b` (its dataset) belongs after message `m`. */
+function comesAfter(b, m) {
+  const [shown, added] = [stamp(b.at), stamp(m.created_at)];
+  if (shown !== added) return shown > added;
+  // Same instant: the customer's message comes before the answer to it.
+  return m.direction === 'inbound' && b.dir === 'outbound';
 }
 
 function setTyping(on) {
