@@ -32,6 +32,8 @@ mod text;
 mod vocab;
 
 #[cfg(test)]
+mod conversations;
+#[cfg(test)]
 mod quality;
 
 use crate::{LlmError, domain::LeadFields};

@@ -207,14 +207,15 @@ fn table() -> Vec<Case> {
 
 /// True positives, false positives and false negatives of one field.
 #[derive(Default)]
-struct Score {
-    tp: u32,
-    fp: u32,
-    fn_: u32,
+pub(super) struct Score {
+    pub(super) tp: u32,
+    pub(super) fp: u32,
+    pub(super) fn_: u32,
 }
 
 impl Score {
-    fn add(&mut self, got: Option<&str>, want: Option<&str>) -> bool {
+    /// Counts one value; true when `got` is what was wanted.
+    pub(super) fn add(&mut self, got: Option<&str>, want: Option<&str>) -> bool {
         match (got, want) {
             (Some(g), Some(w)) if g == w => self.tp += 1,
             (Some(_), Some(_)) => {
@@ -228,7 +229,7 @@ impl Score {
         got == want
     }
 
-    fn precision(&self) -> f64 {
+    pub(super) fn precision(&self) -> f64 {
         let found = self.tp + self.fp;
         if found == 0 {
             1.0
@@ -237,7 +238,7 @@ impl Score {
         }
     }
 
-    fn recall(&self) -> f64 {
+    pub(super) fn recall(&self) -> f64 {
         let expected = self.tp + self.fn_;
         if expected == 0 {
             1.0
