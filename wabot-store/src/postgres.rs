@@ -46,6 +46,8 @@ mod access_impl;
 mod access_ops;
 #[path = "lease.rs"]
 mod lease;
+#[path = "session_keys.rs"]
+mod session_keys;
 
 /// Work on a pooled connection, returning its result.
 trait Work<T>:

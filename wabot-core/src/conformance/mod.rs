@@ -37,6 +37,7 @@ mod messages;
 mod reports;
 mod restart;
 mod schedules;
+mod session_keys;
 mod support;
 mod webhooks;
 mod workspaces;
@@ -45,7 +46,7 @@ mod workspaces;
 pub mod cases {
     pub use super::{
         access::*, bots::*, handling::*, leads::*, leases::*, messages::*, reports::*, restart::*,
-        schedules::*, webhooks::*, workspaces::*,
+        schedules::*, session_keys::*, webhooks::*, workspaces::*,
     };
 }
 
@@ -183,6 +184,12 @@ macro_rules! store_conformance_tests {
             an_expired_or_released_lease_passes_on_with_a_higher_token,
             racing_replicas_take_a_lease_exactly_once,
             heartbeats_list_live_replicas,
+            // session key material (native engine)
+            session_keys_round_trip_per_bot,
+            a_batch_of_session_key_writes_applies_in_order_and_needs_the_bot,
+            session_keys_are_listed_and_deleted_by_prefix_in_key_order,
+            deleting_a_bot_deletes_its_session_keys,
+            session_keys_are_seen_by_a_reopened_store,
             // reports
             messages_are_counted_per_utc_day_and_direction,
             leads_are_counted_per_status_in_pipeline_order,

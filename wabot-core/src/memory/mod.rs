@@ -7,6 +7,7 @@ mod clock;
 mod lease;
 mod llm;
 mod sandbox;
+mod session_keys;
 mod store;
 
 pub use bus::BroadcastBus;

@@ -46,6 +46,8 @@ pub(super) struct State {
     pub(super) access: AccessState,
     /// Bot leases and replica heartbeats (the `lease` module).
     pub(super) leases: super::lease::LeaseState,
+    /// Session key material per bot (the `session_keys` module).
+    pub(super) session_keys: super::session_keys::SessionKeyState,
 }
 
 impl State {
@@ -322,6 +324,7 @@ impl BotStore for MemoryStore {
             }
             s.runs.retain(|r| r.bot_id != id);
             s.access.forget_bot(id);
+            s.session_keys.forget_bot(id);
             Ok(())
         })
     }

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::{LeaseStore, Store};
+use super::{LeaseStore, SessionKeyStore, Store};
 use crate::{
     domain::{ApiToken, Direction, LeadStatus, Member, Webhook, WebhookDelivery, Workspace},
     error::Result,
@@ -132,6 +132,12 @@ pub struct BotActivity {
 }
 
 /// Everything the server persists.
-pub trait ServerStore: Store + AccessStore + WebhookStore + ReportStore + LeaseStore {}
+pub trait ServerStore:
+    Store + AccessStore + WebhookStore + ReportStore + LeaseStore + SessionKeyStore
+{
+}
 
-impl<T> ServerStore for T where T: Store + AccessStore + WebhookStore + ReportStore + LeaseStore {}
+impl<T> ServerStore for T where
+    T: Store + AccessStore + WebhookStore + ReportStore + LeaseStore + SessionKeyStore
+{
+}

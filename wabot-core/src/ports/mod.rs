@@ -6,6 +6,7 @@ mod clock;
 mod events;
 mod lease;
 mod llm;
+mod session_keys;
 mod store;
 mod transport;
 
@@ -17,6 +18,7 @@ pub use llm::{
     ChatMessage, ChatPurpose, ChatRequest, ChatResponse, ChatRole, LlmClient, LlmFactory,
     SharedLlm, TokenUsage,
 };
+pub use session_keys::{SessionKeyStore, SessionKeyWrite};
 pub use store::{
     BotStore, InboundOutcome, LeadQuery, LeadStore, MAX_LEAD_PAGE, MessageStore, NewInbound,
     ScheduleStore, Store, WorkspaceStore,

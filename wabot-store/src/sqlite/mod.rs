@@ -70,6 +70,12 @@ mod access_ops;
 )]
 #[path = "../lease.rs"]
 mod lease;
+#[expect(
+    clippy::duplicate_mod,
+    reason = "compiled once per backend, with its own `Backend`"
+)]
+#[path = "../session_keys.rs"]
+mod session_keys;
 
 /// When a committed write reaches the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
