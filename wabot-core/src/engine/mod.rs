@@ -2,8 +2,9 @@
 //!
 //! Messages are processed **in order per chat** (bot + contact) and **concurrently across
 //! chats**: each active chat has a small queue drained by its own task, which ends as soon as
-//! the queue is empty, so idle chats cost nothing. The pipeline itself is in [`pipeline`]; see
-//! the crate's DESIGN for the steps.
+//! the queue is empty, so idle chats cost nothing. The pipeline itself is the private
+//! `pipeline` module, its steps numbered as in ARCHITECTURE.md ("The engine"); crash recovery
+//! is [`Engine::recover`].
 
 mod agent;
 mod pacing;
