@@ -16,7 +16,50 @@ pub struct ErrorBody {
     pub message: String,
     /// Extra structured context, e.g. `{"field": "email"}`.
     #[oai(skip_serializing_if_is_none)]
-    pub details: Option<serde_json::Value>,
+    pub details: Option<ErrorDetails>,
+}
+
+/// The structured context of an error. Each key appears only with the errors that set it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Object, serde::Serialize)]
+#[oai(skip_serializing_if_is_none)]
+pub struct ErrorDetails {
+    /// The request field or parameter that is wrong (`validation_failed`, `bad_request`), e.g.
+    /// `email`, `features.away_message`, `limit`, or `path` for a malformed id in the URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The largest accepted request body in bytes (`payload_too_large`, 413).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit_bytes: Option<u64>,
+    /// How many seconds to wait before retrying (`rate_limited`, 429; also the `Retry-After`
+    /// header).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
+}
+
+impl ErrorDetails {
+    /// Details naming the offending field.
+    pub fn field(field: impl Into<String>) -> Self {
+        Self {
+            field: Some(field.into()),
+            ..Self::default()
+        }
+    }
+
+    /// Details of a 413: the body limit.
+    pub fn limit_bytes(limit: u64) -> Self {
+        Self {
+            limit_bytes: Some(limit),
+            ..Self::default()
+        }
+    }
+
+    /// Details of a 429: when to retry.
+    pub fn retry_after_secs(secs: u64) -> Self {
+        Self {
+            retry_after_secs: Some(secs),
+            ..Self::default()
+        }
+    }
 }
 
 /// An API error, one variant per HTTP status.
@@ -54,7 +97,7 @@ pub enum ApiError {
 fn body(
     code: &str,
     message: impl Into<String>,
-    details: Option<serde_json::Value>,
+    details: Option<ErrorDetails>,
 ) -> Json<ErrorBody> {
     Json(ErrorBody {
         code: code.to_string(),
@@ -99,7 +142,7 @@ impl ApiError {
         Self::Unprocessable(body(
             "validation_failed",
             format!("{field}: {message}"),
-            Some(serde_json::json!({ "field": field })),
+            Some(ErrorDetails::field(field)),
         ))
     }
 

@@ -47,9 +47,18 @@ impl FromStr for ScheduleAction {
 }
 
 /// A cron expression (seconds field optional) checked to parse and to fire at least once.
+///
+/// It keeps the form it was given (what the API returns and the store persists, so a 5-field
+/// expression comes back as 5 fields) beside the normalised form with a seconds field that
+/// the `cron` crate reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct CronExpr(String);
+pub struct CronExpr {
+    /// As given, trimmed.
+    given: String,
+    /// With a seconds field.
+    normalised: String,
+}
 
 impl CronExpr {
     /// Parses a standard 5-field (`0 9 * * MON-FRI`) or 6/7-field (with seconds, year)
@@ -72,12 +81,15 @@ impl CronExpr {
         cron::Schedule::from_str(&normalised).map_err(|e| {
             ValidationError::new("cron", format!("`{trimmed}` is not a cron expression: {e}"))
         })?;
-        Ok(Self(normalised))
+        Ok(Self {
+            given: trimmed.to_string(),
+            normalised,
+        })
     }
 
     /// The first time strictly after `after` at which the expression fires, in `tz`.
     pub fn next_after(&self, after: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
-        let schedule = cron::Schedule::from_str(&self.0).ok()?;
+        let schedule = cron::Schedule::from_str(&self.normalised).ok()?;
         schedule
             .after(&after.with_timezone(&tz))
             .next()
@@ -86,7 +98,12 @@ impl CronExpr {
 
     /// The normalised expression (with a seconds field).
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.normalised
+    }
+
+    /// The expression as it was given (trimmed): 5 fields stay 5 fields.
+    pub fn as_given(&self) -> &str {
+        &self.given
     }
 }
 
@@ -100,7 +117,7 @@ impl TryFrom<String> for CronExpr {
 
 impl From<CronExpr> for String {
     fn from(value: CronExpr) -> Self {
-        value.0
+        value.given
     }
 }
 
@@ -261,6 +278,12 @@ mod tests {
     fn five_field_cron_gets_a_seconds_field_and_fires_in_its_time_zone() {
         let expr = CronExpr::parse("0 9 * * MON-FRI").unwrap();
         assert_eq!(expr.as_str(), "0 0 9 * * MON-FRI");
+        assert_eq!(expr.as_given(), "0 9 * * MON-FRI");
+        let six = CronExpr::parse(" 30 0 9 * * * ").unwrap();
+        assert_eq!(
+            (six.as_str(), six.as_given()),
+            ("30 0 9 * * *", "30 0 9 * * *")
+        );
         // Friday 2026-01-16 12:00 UTC; next 09:00 in Madrid is Monday 08:00 UTC.
         let after = Utc.with_ymd_and_hms(2026, 1, 16, 12, 0, 0).unwrap();
         assert_eq!(

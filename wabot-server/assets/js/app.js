@@ -22,7 +22,7 @@ let membersPromise = null;
 export function members() {
   if (!membersPromise) {
     membersPromise = boot.workspace_id
-      ? get(`/workspaces/${boot.workspace_id}/members`).catch(() => [])
+      ? get(`/workspaces/${boot.workspace_id}/members`).then((r) => r.items).catch(() => [])
       : Promise.resolve([]);
   }
   return membersPromise;

@@ -13,7 +13,7 @@ use wabot_core::{
 
 use wabot_net::NetworkPolicy;
 
-use super::types::{BotStatus, LeadField, LlmProvider, TransportKind, Weekday};
+use super::types::{BotStatus, LeadField, LlmProvider, TransportKind, Weekday, wire_f32};
 use crate::{error::ApiError, network::check_tenant_url};
 
 /// How a bot connects to WhatsApp.
@@ -119,9 +119,9 @@ pub struct Llm {
     pub base_url: Option<String>,
     /// Model name (default `deepseek-chat`).
     pub model: Option<String>,
-    /// Sampling temperature, 0–2.
+    /// Sampling temperature, 0–2 (returned as given, e.g. `0.7`).
     #[oai(default = "default_temperature")]
-    pub temperature: f32,
+    pub temperature: f64,
     /// Largest reply in tokens, 1–8192.
     #[oai(default = "default_max_tokens")]
     pub max_tokens: u32,
@@ -136,8 +136,8 @@ pub struct Llm {
     pub label: String,
 }
 
-fn default_temperature() -> f32 {
-    LlmSettings::default().temperature
+fn default_temperature() -> f64 {
+    wire_f32(LlmSettings::default().temperature)
 }
 fn default_max_tokens() -> u32 {
     LlmSettings::default().max_tokens
@@ -157,7 +157,7 @@ impl Llm {
             provider: self.provider.into(),
             base_url,
             model: nonblank(&self.model),
-            temperature: self.temperature,
+            temperature: self.temperature as f32,
             max_tokens: self.max_tokens,
             timeout_ms: self.timeout_ms,
         };
@@ -294,8 +294,8 @@ pub struct PacingBody {
     pub per_char_ms: u64,
     /// Upper bound in milliseconds (≤ 60000).
     pub max_ms: u64,
-    /// Random variation as a fraction, 0–1.
-    pub jitter: f32,
+    /// Random variation as a fraction, 0–1 (returned as given, e.g. `0.3`).
+    pub jitter: f64,
 }
 
 impl PacingBody {
@@ -304,7 +304,7 @@ impl PacingBody {
             base_ms: self.base_ms,
             per_char_ms: self.per_char_ms,
             max_ms: self.max_ms,
-            jitter: self.jitter,
+            jitter: self.jitter as f32,
         };
         p.validate()?;
         Ok(p)
@@ -317,7 +317,7 @@ impl From<&Pacing> for PacingBody {
             base_ms: p.base_ms,
             per_char_ms: p.per_char_ms,
             max_ms: p.max_ms,
-            jitter: p.jitter,
+            jitter: wire_f32(p.jitter),
         }
     }
 }
@@ -376,7 +376,7 @@ impl BotBody {
                 provider: bot.llm.provider.into(),
                 base_url: bot.llm.base_url.clone(),
                 model: bot.llm.model.clone(),
-                temperature: bot.llm.temperature,
+                temperature: wire_f32(bot.llm.temperature),
                 max_tokens: bot.llm.max_tokens,
                 timeout_ms: bot.llm.timeout_ms,
                 has_api_key,

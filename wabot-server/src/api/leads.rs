@@ -6,7 +6,7 @@ use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
     param::{Path, Query},
-    payload::{Binary, Json},
+    payload::{Json, PlainText},
 };
 use uuid::Uuid;
 use wabot_core::{
@@ -107,7 +107,8 @@ impl From<&Lead> for LeadBody {
 pub struct LeadPage {
     /// The leads.
     pub items: Vec<LeadBody>,
-    /// Pass as `cursor` to get the next page; absent on the last page.
+    /// Pass as `cursor` to get the next page. Present only when at least one more lead
+    /// matches: a page without it is the last one (even when it is full).
     pub next_cursor: Option<String>,
 }
 
@@ -153,10 +154,10 @@ pub struct AgentReply {
 /// CSV export.
 #[derive(Debug, ApiResponse)]
 pub enum CsvResponse {
-    /// The leads as CSV.
-    #[oai(status = 200, content_type = "text/csv")]
+    /// The leads as UTF-8 CSV text (RFC 4180, a header row first).
+    #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
     Csv(
-        Binary<Vec<u8>>,
+        PlainText<String>,
         /// `attachment; filename="leads.csv"`.
         #[oai(header = "Content-Disposition")]
         String,
@@ -237,6 +238,8 @@ impl LeadsApi {
     /// List leads
     ///
     /// Newest first, filtered; pass `next_cursor` back as `cursor` for the next page.
+    /// `next_cursor` is present only when another page has leads, so a page without it is
+    /// the last one.
     #[oai(path = "/", method = "get", operation_id = "list_leads")]
     #[allow(clippy::too_many_arguments)]
     async fn list(
@@ -283,9 +286,19 @@ impl LeadsApi {
         query.before = parse_cursor(cursor.0.as_deref())?;
         query.limit = limit.0.clamp(1, MAX_LEAD_PAGE);
         let leads = state.store.list_leads(&query).await?;
-        let next_cursor = (leads.len() as u32 == query.limit)
-            .then(|| leads.last().map(|l| l.id.to_string()))
-            .flatten();
+        let next_cursor = match leads.last() {
+            Some(last) if leads.len() as u32 == query.limit => {
+                // A full page: there is a next one only if a lead follows the last one.
+                let probe = LeadQuery {
+                    before: Some(last.id),
+                    limit: 1,
+                    ..query.clone()
+                };
+                let more = !state.store.list_leads(&probe).await?.is_empty();
+                more.then(|| last.id.to_string())
+            }
+            _ => None,
+        };
         Ok(Json(LeadPage {
             items: leads.iter().map(Into::into).collect(),
             next_cursor,
@@ -379,8 +392,9 @@ impl LeadsApi {
             query.before = page.last().map(|l| l.id);
         }
         let bytes = out.into_inner().map_err(ApiError::internal)?;
+        let text = String::from_utf8(bytes).map_err(ApiError::internal)?;
         Ok(CsvResponse::Csv(
-            Binary(bytes),
+            PlainText(text),
             "attachment; filename=\"leads.csv\"".into(),
         ))
     }

@@ -182,6 +182,20 @@ pub(crate) fn require_user(p: &Principal, what: &str) -> Result<UserId, ApiError
     }
 }
 
+/// The caller's workspaces.
+#[derive(Debug, Clone, Object)]
+pub struct WorkspaceList {
+    /// The workspaces.
+    pub items: Vec<WorkspaceInfo>,
+}
+
+/// A workspace's members.
+#[derive(Debug, Clone, Object)]
+pub struct MemberList {
+    /// The members.
+    pub items: Vec<MemberInfo>,
+}
+
 #[OpenApi(tag = "AccessTags::Workspaces")]
 impl MembersApi {
     /// List my workspaces
@@ -193,7 +207,7 @@ impl MembersApi {
         &self,
         auth: ApiAuth,
         state: Data<&AppState>,
-    ) -> Result<Json<Vec<WorkspaceInfo>>, ApiError> {
+    ) -> Result<Json<WorkspaceList>, ApiError> {
         let p = auth.principal();
         let store = &state.store;
         let mut out = Vec::new();
@@ -208,7 +222,7 @@ impl MembersApi {
                 }
             }
         }
-        Ok(Json(out))
+        Ok(Json(WorkspaceList { items: out }))
     }
 
     /// Create a workspace
@@ -283,7 +297,7 @@ impl MembersApi {
         auth: ApiAuth,
         state: Data<&AppState>,
         workspace_id: Path<Uuid>,
-    ) -> Result<Json<Vec<MemberInfo>>, ApiError> {
+    ) -> Result<Json<MemberList>, ApiError> {
         let ws = WorkspaceId(workspace_id.0);
         auth.principal().require(ws, Role::Agent, "workspace")?;
         let store = &state.store;
@@ -292,7 +306,7 @@ impl MembersApi {
             let user = store.get_user(m.user_id).await?;
             out.push(member_info(&m, user.as_ref()));
         }
-        Ok(Json(out))
+        Ok(Json(MemberList { items: out }))
     }
 
     /// Invite a member

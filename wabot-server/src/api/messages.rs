@@ -12,7 +12,7 @@ use wabot_core::domain::{Message, Role, Sender};
 
 use super::{
     ApiTags, load_lead,
-    types::{DeliveryStatus, Direction},
+    types::{DeliveryStatus, Direction, MessageSender},
 };
 use crate::{auth::ApiAuth, error::ApiError, state::AppState};
 
@@ -31,8 +31,8 @@ pub struct MessageBody {
     pub lead_id: Uuid,
     // From or to the customer.
     pub(crate) direction: Direction,
-    /// `contact`, `bot` or `agent`.
-    pub sender: String,
+    /// Who wrote it.
+    pub sender: MessageSender,
     /// The agent who wrote it, for agent messages.
     pub agent_id: Option<Uuid>,
     /// The text.
@@ -49,16 +49,16 @@ pub struct MessageBody {
 impl From<&Message> for MessageBody {
     fn from(m: &Message) -> Self {
         let (sender, agent_id) = match m.sender {
-            Sender::Contact => ("contact", None),
-            Sender::Bot => ("bot", None),
-            Sender::Agent(u) => ("agent", Some(u.as_uuid())),
+            Sender::Contact => (MessageSender::Contact, None),
+            Sender::Bot => (MessageSender::Bot, None),
+            Sender::Agent(u) => (MessageSender::Agent, Some(u.as_uuid())),
         };
         Self {
             id: m.id.as_uuid(),
             bot_id: m.bot_id.as_uuid(),
             lead_id: m.lead_id.as_uuid(),
             direction: m.direction.into(),
-            sender: sender.into(),
+            sender,
             agent_id,
             body: m.body.clone(),
             delivery: m.delivery.into(),

@@ -29,6 +29,7 @@ pub mod messages;
 pub mod reports;
 pub mod sandbox;
 pub mod schedules;
+pub mod spec;
 pub mod tokens;
 pub mod types;
 pub mod webhooks;
@@ -85,29 +86,34 @@ pub fn service() -> OpenApiService<Apis, ()> {
         "wabot",
         API_VERSION,
     )
-    .description(
-        "Run AI WhatsApp bots that capture leads. Authenticate with the dashboard session \
-         cookie or `Authorization: Bearer <API token>`. Errors are `{code, message, details}`; \
-         a 422 names the offending field in `details.field`.",
-    )
+    .description(spec::DESCRIPTION)
     .server("/api/v1")
 }
 
-/// The OpenAPI document as JSON.
+/// The OpenAPI document as served (poem-openapi's plus the fix-ups of [`spec`]), as JSON.
 pub fn spec_json() -> String {
-    service().spec()
+    let doc = spec::document(&service().spec());
+    serde_json::to_string_pretty(&doc).expect("a JSON value serialises")
 }
 
 /// The poem endpoint served under `/api`.
 pub fn endpoint(state: AppState) -> BoxEndpoint<'static> {
     let api = service();
-    let spec = api.spec_endpoint();
-    let docs = api.swagger_ui();
+    let raw = api.spec();
+    let served = spec_json();
+    // Swagger UI embeds the document it is given; give it the served one.
+    let docs_html = api.swagger_ui_html().replacen(&raw, &served, 1);
+    let spec = poem::endpoint::make_sync(move |_| {
+        poem::Response::builder()
+            .content_type("application/json")
+            .body(served.clone())
+    });
+    let docs = poem::endpoint::make_sync(move |_| poem::web::Html(docs_html.clone()));
     let auth: Arc<crate::auth::AuthService> = state.auth.clone();
     Route::new()
         .nest("/v1", api)
         .at("/openapi.json", spec)
-        .nest("/docs", docs)
+        .nest("/docs", Route::new().at("/", docs))
         .data(state)
         .data(auth)
         .catch_all_error(|err: poem::Error| async move { error_response(err) })
@@ -150,7 +156,7 @@ fn error_response(err: poem::Error) -> poem::Response {
     }
     let mut body = serde_json::json!({ "code": code, "message": message });
     if let Some(field) = field {
-        body["details"] = serde_json::json!({ "field": field });
+        body["details"] = serde_json::json!(crate::error::ErrorDetails::field(field));
     }
     PoemJson(body).with_status(status).into_response()
 }

@@ -30,7 +30,7 @@ pub struct ScheduleBody {
     pub(crate) action: ScheduleAction,
     /// One-off time (one-off schedules).
     pub at: Option<DateTime<Utc>>,
-    /// Cron expression (recurring schedules), with seconds.
+    /// Cron expression (recurring schedules), as it was given: 5 fields stay 5 fields.
     pub cron: Option<String>,
     /// IANA time zone of the cron expression.
     pub time_zone: Option<String>,
@@ -50,7 +50,7 @@ impl From<&Schedule> for ScheduleBody {
             Trigger::Once { at } => (Some(*at), None, None),
             Trigger::Cron { expr, time_zone } => (
                 None,
-                Some(expr.as_str().to_string()),
+                Some(expr.as_given().to_string()),
                 Some(time_zone.name().to_string()),
             ),
         };

@@ -87,6 +87,13 @@ fn info(t: &ApiToken) -> ApiTokenInfo {
     }
 }
 
+/// A workspace's API tokens, newest first.
+#[derive(Debug, Clone, Object)]
+pub struct ApiTokenList {
+    /// The tokens.
+    pub items: Vec<ApiTokenInfo>,
+}
+
 #[OpenApi(tag = "AccessTags::Tokens")]
 impl TokensApi {
     /// Create an API token
@@ -149,11 +156,13 @@ impl TokensApi {
         auth: ApiAuth,
         state: Data<&AppState>,
         workspace_id: Path<Uuid>,
-    ) -> Result<Json<Vec<ApiTokenInfo>>, ApiError> {
+    ) -> Result<Json<ApiTokenList>, ApiError> {
         let ws = WorkspaceId(workspace_id.0);
         auth.principal().require(ws, Role::Manager, "workspace")?;
         let tokens = state.store.list_api_tokens(ws).await?;
-        Ok(Json(tokens.iter().map(info).collect()))
+        Ok(Json(ApiTokenList {
+            items: tokens.iter().map(info).collect(),
+        }))
     }
 
     /// Revoke an API token

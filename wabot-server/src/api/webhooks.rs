@@ -17,7 +17,10 @@ use wabot_core::{
 
 use wabot_net::NetworkPolicy;
 
-use super::members::{AccessTags, Deleted};
+use super::{
+    members::{AccessTags, Deleted},
+    types::{WebhookDeliveryState, WebhookEvent, WebhookEventName},
+};
 use crate::{
     auth::ApiAuth,
     error::ApiError,
@@ -34,10 +37,10 @@ pub struct WebhooksApi;
 pub struct NewWebhook {
     /// Where deliveries are POSTed (`https://…`; `http://` is accepted too).
     pub url: String,
-    /// The events to deliver: `lead.qualified`, `lead.assigned`, `message.received`,
-    /// `bot.status`. Empty or missing: all of them.
+    /// The events to deliver. Empty or missing: all of them. An unknown name is a 422 naming
+    /// `events`.
     #[oai(default)]
-    pub events: Vec<String>,
+    pub events: Vec<WebhookEventName>,
     /// The signing secret (16–200 characters); generated when missing.
     pub secret: Option<String>,
 }
@@ -51,7 +54,7 @@ pub struct WebhookInfo {
     /// Where deliveries go.
     pub url: String,
     /// The events delivered (empty: all).
-    pub events: Vec<String>,
+    pub events: Vec<WebhookEvent>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
 }
@@ -74,8 +77,8 @@ pub struct WebhookDeliveryInfo {
     pub id: Uuid,
     /// Event name.
     pub event: String,
-    /// `pending`, `delivered` or `failed`.
-    pub state: String,
+    /// Where the delivery stands.
+    pub state: WebhookDeliveryState,
     /// Attempts made.
     pub attempts: u32,
     /// When the next attempt is due (pending deliveries).
@@ -92,6 +95,20 @@ pub struct WebhookDeliveryInfo {
     pub payload: String,
 }
 
+/// A workspace's webhooks, oldest first.
+#[derive(Debug, Clone, Object)]
+pub struct WebhookList {
+    /// The webhooks.
+    pub items: Vec<WebhookInfo>,
+}
+
+/// A webhook's deliveries, newest first.
+#[derive(Debug, Clone, Object)]
+pub struct WebhookDeliveryList {
+    /// The deliveries.
+    pub items: Vec<WebhookDeliveryInfo>,
+}
+
 /// `201 Created` with the secret.
 #[derive(ApiResponse)]
 pub enum WebhookCreated {
@@ -104,7 +121,11 @@ fn info(w: &Webhook) -> WebhookInfo {
     WebhookInfo {
         id: w.id,
         url: w.url.clone(),
-        events: w.events.clone(),
+        events: w
+            .events
+            .iter()
+            .filter_map(|e| WebhookEvent::parse(e))
+            .collect(),
         created_at: w.created_at,
     }
 }
@@ -113,7 +134,7 @@ fn delivery_info(d: WebhookDelivery) -> WebhookDeliveryInfo {
     WebhookDeliveryInfo {
         id: d.id,
         event: d.event,
-        state: d.state.as_str().to_string(),
+        state: d.state.into(),
         attempts: d.attempts,
         next_attempt_at: d.next_attempt_at,
         last_status: d.last_status,
@@ -162,7 +183,7 @@ impl WebhooksApi {
         let url = check_url(&body.url, &network)?;
         let mut events = Vec::new();
         for e in &body.events {
-            let e = e.trim();
+            let e = e.0.trim();
             if !WEBHOOK_EVENTS.contains(&e) {
                 return Err(ApiError::invalid(
                     "events",
@@ -213,11 +234,13 @@ impl WebhooksApi {
         auth: ApiAuth,
         state: Data<&AppState>,
         workspace_id: Path<Uuid>,
-    ) -> Result<Json<Vec<WebhookInfo>>, ApiError> {
+    ) -> Result<Json<WebhookList>, ApiError> {
         let ws = WorkspaceId(workspace_id.0);
         auth.principal().require(ws, Role::Manager, "workspace")?;
         let hooks = state.store.list_webhooks(ws).await?;
-        Ok(Json(hooks.iter().map(info).collect()))
+        Ok(Json(WebhookList {
+            items: hooks.iter().map(info).collect(),
+        }))
     }
 
     /// Delete a webhook
@@ -265,7 +288,7 @@ impl WebhooksApi {
         workspace_id: Path<Uuid>,
         webhook_id: Path<Uuid>,
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u32>>,
-    ) -> Result<Json<Vec<WebhookDeliveryInfo>>, ApiError> {
+    ) -> Result<Json<WebhookDeliveryList>, ApiError> {
         let ws = WorkspaceId(workspace_id.0);
         auth.principal().require(ws, Role::Manager, "workspace")?;
         let hooks = state.store.list_webhooks(ws).await?;
@@ -276,6 +299,8 @@ impl WebhooksApi {
             .store
             .list_deliveries(webhook_id.0, limit.0.unwrap_or(50))
             .await?;
-        Ok(Json(deliveries.into_iter().map(delivery_info).collect()))
+        Ok(Json(WebhookDeliveryList {
+            items: deliveries.into_iter().map(delivery_info).collect(),
+        }))
     }
 }

@@ -73,6 +73,6 @@ fn too_large(limit: usize) -> Response {
             "the request body is larger than the limit of {limit} bytes; send a smaller body \
              (the operator sets the limit with limits.body_bytes)"
         ),
-        Some(serde_json::json!({ "limit_bytes": limit })),
+        Some(crate::error::ErrorDetails::limit_bytes(limit as u64)),
     )
 }

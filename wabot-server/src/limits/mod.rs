@@ -163,7 +163,7 @@ pub(crate) fn error_json(
     status: StatusCode,
     code: &str,
     message: String,
-    details: Option<serde_json::Value>,
+    details: Option<crate::error::ErrorDetails>,
 ) -> Response {
     let body = serde_json::json!({ "code": code, "message": message, "details": details });
     (status, Json(body)).into_response()
@@ -177,7 +177,7 @@ pub fn too_many_requests(wait: std::time::Duration, what: &str) -> Response {
         StatusCode::TOO_MANY_REQUESTS,
         "rate_limited",
         format!("too many {what} from your address; retry in {secs} s"),
-        Some(serde_json::json!({ "retry_after_secs": secs })),
+        Some(crate::error::ErrorDetails::retry_after_secs(secs)),
     );
     if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
         resp.headers_mut().insert(header::RETRY_AFTER, v);

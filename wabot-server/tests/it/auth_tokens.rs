@@ -74,7 +74,7 @@ async fn a_created_token_works_as_bearer_is_listed_by_prefix_and_stops_working_w
         .json()
         .await
         .unwrap();
-    let listed = list
+    let listed = list["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -235,7 +235,7 @@ async fn members_can_be_invited_changed_and_removed_but_not_the_last_owner() {
         .json()
         .await
         .unwrap();
-    assert_eq!(members.as_array().unwrap().len(), 3);
+    assert_eq!(members["items"].as_array().unwrap().len(), 3);
 
     let created = client()
         .post(app.api("/workspaces"))
@@ -256,7 +256,7 @@ async fn members_can_be_invited_changed_and_removed_but_not_the_last_owner() {
         .json()
         .await
         .unwrap();
-    assert_eq!(mine.as_array().unwrap().len(), 2);
+    assert_eq!(mine["items"].as_array().unwrap().len(), 2);
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use wabot_core::{
 use crate::support::{Tenant, TestApp};
 
 /// Stores an inbound message from `contact` (creating its lead) without running the bot.
-async fn seed_lead(app: &TestApp, who: &Tenant, bot: &str, contact: &str, text: &str) {
+pub(crate) async fn seed_lead(app: &TestApp, who: &Tenant, bot: &str, contact: &str, text: &str) {
     app.store()
         .record_inbound(&NewInbound {
             workspace_id: who.workspace,

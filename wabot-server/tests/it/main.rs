@@ -1,5 +1,6 @@
 //! Integration tests of the server: a real server on a loopback port per test.
 
+mod api_contract;
 mod auth_sessions;
 mod auth_support;
 mod auth_tokens;

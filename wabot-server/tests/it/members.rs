@@ -16,7 +16,7 @@ async fn members(app: &TestServer, session: &str, ws: uuid::Uuid) -> Vec<Value> 
         .unwrap()
         .json::<Value>()
         .await
-        .unwrap()
+        .unwrap()["items"]
         .as_array()
         .cloned()
         .unwrap_or_default()

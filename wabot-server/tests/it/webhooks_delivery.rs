@@ -102,7 +102,7 @@ async fn a_delivery_is_signed_and_verifiable_by_the_receiver() {
     // The delivery log shows it delivered, with the exact body.
     let mut log = Value::Null;
     for _ in 0..50 {
-        log = client()
+        let page: Value = client()
             .get(app.api(&format!(
                 "/workspaces/{}/webhooks/{hook_id}/deliveries",
                 p.a.as_uuid()
@@ -114,6 +114,7 @@ async fn a_delivery_is_signed_and_verifiable_by_the_receiver() {
             .json()
             .await
             .unwrap();
+        log = page["items"].clone();
         if log[0]["state"] == "delivered" {
             break;
         }

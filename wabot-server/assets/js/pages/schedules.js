@@ -7,10 +7,12 @@ const bots = new Map();
 let schedules = [];
 
 const DAY_NAMES = { MON: 'Mon', TUE: 'Tue', WED: 'Wed', THU: 'Thu', FRI: 'Fri', SAT: 'Sat', SUN: 'Sun' };
-/** A readable text for a cron expression (ours: "0 M H * * DAYS"); others are shown raw. */
+/** A readable text for a cron expression (ours: "0 M H * * DAYS", or the 5-field "M H * * DAYS");
+ * others are shown raw. */
 function describe(s) {
   if (s.at) return `Once, ${dateTime(s.at)}`;
-  const parts = (s.cron || '').split(/\s+/);
+  const parts = (s.cron || '').trim().split(/\s+/);
+  if (parts.length === 5) parts.unshift('0');
   if (parts.length === 6 && parts[0] === '0' && /^\d+$/.test(parts[1]) && /^\d+$/.test(parts[2]) && parts[3] === '*' && parts[4] === '*') {
     const hhmm = `${parts[2].padStart(2, '0')}:${parts[1].padStart(2, '0')}`;
     const days = parts[5] === '*' ? 'every day' : parts[5] === 'MON-FRI' || parts[5] === 'MON,TUE,WED,THU,FRI' ? 'weekdays'

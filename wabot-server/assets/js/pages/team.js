@@ -13,7 +13,7 @@ function roleSelect(m) {
 }
 
 async function loadMembers() {
-  const list = await get(`${base}/members`);
+  const list = (await get(`${base}/members`)).items;
   const tbody = $('#members tbody');
   tbody.replaceChildren(...list.map((m) => h('tr', {},
     h('td', {}, h('div', { class: 'row tight' }, h('span', { class: 'avatar', 'aria-hidden': 'true' }, (m.name || m.email)[0].toUpperCase()),
@@ -29,7 +29,7 @@ async function loadMembers() {
 
 async function loadTokens() {
   if (!$('#tokens')) return;
-  const list = await get(`${base}/tokens`);
+  const list = (await get(`${base}/tokens`)).items;
   const live = list.filter((t) => !t.revoked_at);
   $('#tokens tbody').replaceChildren(...(live.length ? live.map((t) => h('tr', {},
     h('td', {}, t.name), h('td', {}, h('code', {}, t.prefix + '…')), h('td', {}, ROLE[t.role] || t.role),
@@ -40,7 +40,7 @@ async function loadTokens() {
 
 async function loadWebhooks() {
   if (!$('#webhooks')) return;
-  const list = await get(`${base}/webhooks`);
+  const list = (await get(`${base}/webhooks`)).items;
   $('#webhooks tbody').replaceChildren(...(list.length ? list.map((w) => h('tr', {},
     h('td', {}, h('code', {}, w.url)), h('td', {}, w.events.length ? w.events.join(', ') : 'all events'), h('td', {}, dateTime(w.created_at)),
     h('td', { class: 'num' }, h('div', { class: 'row tight end' },
@@ -66,7 +66,7 @@ document.addEventListener('click', async (e) => {
   tbody.replaceChildren();
   openDialog(dlg);
   try {
-    const list = await get(`${base}/webhooks/${d.dataset.deliveries}/deliveries`);
+    const list = (await get(`${base}/webhooks/${d.dataset.deliveries}/deliveries`)).items;
     tbody.replaceChildren(...(list.length ? list.map((x) => h('tr', {},
       h('td', {}, x.event), h('td', {}, pill(STATE[x.state] || 'plain', x.state)), h('td', { class: 'num' }, String(x.attempts)),
       h('td', {}, x.last_status ? `HTTP ${x.last_status}` : (x.last_error || '—')), h('td', {}, dateTime(x.created_at))))
