@@ -94,11 +94,7 @@ pub enum ApiError {
     Unavailable(Json<ErrorBody>),
 }
 
-fn body(
-    code: &str,
-    message: impl Into<String>,
-    details: Option<ErrorDetails>,
-) -> Json<ErrorBody> {
+fn body(code: &str, message: impl Into<String>, details: Option<ErrorDetails>) -> Json<ErrorBody> {
     Json(ErrorBody {
         code: code.to_string(),
         message: message.into(),

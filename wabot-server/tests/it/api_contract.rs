@@ -27,10 +27,15 @@ async fn a_full_last_page_of_leads_has_no_next_cursor() {
         seed_lead(&app, &owner, &bot, &format!("3461000000{i}@c.us"), "hi").await;
     }
 
-    let first = app.get(&owner, &format!("/leads?bot_id={bot}&limit=3")).await;
+    let first = app
+        .get(&owner, &format!("/leads?bot_id={bot}&limit=3"))
+        .await;
     let cursor = first.body["next_cursor"].as_str().expect("a second page");
     let second = app
-        .get(&owner, &format!("/leads?bot_id={bot}&limit=3&cursor={cursor}"))
+        .get(
+            &owner,
+            &format!("/leads?bot_id={bot}&limit=3&cursor={cursor}"),
+        )
         .await;
 
     assert_eq!(second.body["items"].as_array().unwrap().len(), 3);
@@ -46,7 +51,11 @@ async fn the_csv_export_is_declared_and_served_as_text() {
     let spec = spec(&app).await;
 
     assert_eq!(csv.status, 200);
-    assert!(csv.content_type.starts_with("text/csv"), "{}", csv.content_type);
+    assert!(
+        csv.content_type.starts_with("text/csv"),
+        "{}",
+        csv.content_type
+    );
     assert!(csv.text.starts_with("id,bot_id,contact"), "{}", csv.text);
     let content = &spec["paths"]["/leads/export.csv"]["get"]["responses"]["200"]["content"];
     let (media, body) = content.as_object().unwrap().iter().next().unwrap();
@@ -65,10 +74,16 @@ async fn error_details_are_a_documented_object() {
     assert_eq!(bad.body["details"], json!({ "field": "cursor" }));
     let details = &spec["components"]["schemas"]["ErrorDetails"]["properties"];
     for key in ["field", "limit_bytes", "retry_after_secs"] {
-        assert!(details[key].is_object(), "ErrorDetails.{key} missing: {details}");
+        assert!(
+            details[key].is_object(),
+            "ErrorDetails.{key} missing: {details}"
+        );
     }
     let field = spec["components"]["schemas"]["ErrorBody"]["properties"]["details"].to_string();
-    assert!(field.contains("\"#/components/schemas/ErrorDetails\""), "{field}");
+    assert!(
+        field.contains("\"#/components/schemas/ErrorDetails\""),
+        "{field}"
+    );
 }
 
 #[tokio::test]
@@ -114,10 +129,18 @@ async fn a_five_field_cron_comes_back_as_five_fields() {
     let path = format!("/bots/{bot}/schedules");
 
     let five = app
-        .post(&owner, &path, json!({"action": "enable", "cron": "0 9 * * MON-FRI"}))
+        .post(
+            &owner,
+            &path,
+            json!({"action": "enable", "cron": "0 9 * * MON-FRI"}),
+        )
         .await;
     let six = app
-        .post(&owner, &path, json!({"action": "disable", "cron": "0 30 18 * * *"}))
+        .post(
+            &owner,
+            &path,
+            json!({"action": "disable", "cron": "0 30 18 * * *"}),
+        )
         .await;
     let listed = app.get(&owner, &path).await;
 
@@ -196,16 +219,28 @@ async fn the_document_uses_standard_formats_and_documents_limits_auth_and_licens
     let text = spec.to_string();
 
     for bad in ["uint16", "uint32", "uint64", "naive-date"] {
-        assert!(!text.contains(&format!("\"{bad}\"")), "{bad} in the document");
+        assert!(
+            !text.contains(&format!("\"{bad}\"")),
+            "{bad} in the document"
+        );
     }
     let schemas = &spec["components"]["schemas"];
     assert_eq!(schemas["CreateBot"]["properties"]["name"]["maxLength"], 80);
     assert_eq!(schemas["CreateBot"]["properties"]["name"]["minLength"], 1);
-    assert_eq!(schemas["NewWebhook"]["properties"]["secret"]["minLength"], 16);
+    assert_eq!(
+        schemas["NewWebhook"]["properties"]["secret"]["minLength"],
+        16
+    );
     assert_eq!(schemas["DayCount"]["properties"]["day"]["format"], "date");
     assert_eq!(spec["info"]["license"]["name"], "MIT OR Apache-2.0");
     let description = spec["info"]["description"].as_str().unwrap();
-    for needle in ["/auth/google/login", "/auth/logout", "/auth/me", "Origin", "csrf"] {
+    for needle in [
+        "/auth/google/login",
+        "/auth/logout",
+        "/auth/me",
+        "Origin",
+        "csrf",
+    ] {
         assert!(description.contains(needle), "{needle} undocumented");
     }
     let op = &spec["paths"]["/bots"]["get"];
