@@ -7,4 +7,5 @@
 //! - [`cloud`]: the official WhatsApp Business Cloud API (webhooks in, Graph API out).
 
 pub mod cloud;
+pub mod native;
 pub mod web;

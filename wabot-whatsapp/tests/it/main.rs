@@ -1,4 +1,5 @@
 //! Integration tests of wabot-whatsapp, one module per engine.
 
 mod cloud;
+mod native;
 mod web;
