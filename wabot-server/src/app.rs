@@ -16,6 +16,7 @@ use wabot_core::{
 use wabot_store::{PostgresStore, SqliteStore};
 use wabot_whatsapp::{
     cloud::CloudTransportFactory,
+    native::{NativeConfig, NativeTransportFactory},
     web::{WebConfig, WebTransportFactory},
 };
 
@@ -27,7 +28,7 @@ use crate::{
     metrics::Metrics,
     poem_bridge::PoemService,
     state::{AppState, QrCodes},
-    wiring::{LlmRouter, SecretCache, TransportRouter},
+    wiring::{LlmRouter, SecretCache, SessionCipher, TransportRouter},
     ws::WsHub,
 };
 
@@ -104,6 +105,9 @@ impl Application {
         mut settings: Settings,
         store: Arc<dyn ServerStore>,
     ) -> Result<Self, StartError> {
+        settings
+            .check_demo_mode()
+            .map_err(|e| StartError::Config(e.to_string()))?;
         let demo_mode = settings.demo_enabled();
         let crypto = match &settings.master_key {
             Some(key) => {
@@ -166,8 +170,14 @@ impl Application {
             },
             settings.engine.engine_config(),
         );
+        let native = Arc::new(NativeTransportFactory::new(
+            store.clone(),
+            Arc::new(SessionCipher(Arc::new(crypto.clone()))),
+            NativeConfig::default(),
+        ));
         let router = Arc::new(TransportRouter {
             sandbox: sandbox.clone(),
+            native,
             web,
             cloud: cloud.clone(),
         });

@@ -35,6 +35,10 @@ use serde::{Deserialize, Serialize};
 /// The environment variable holding the 32-byte master key (base64 or hex) for secrets at rest.
 pub const MASTER_KEY_ENV: &str = "WABOT_MASTER_KEY";
 
+/// Keys that, given in the file or the environment, mark a deployment (demo mode stays off
+/// unless `demo.enabled` says otherwise). `auth` covers every `[auth]` / `WABOT_AUTH__*` key.
+const DEPLOYMENT_KEYS: &[&str] = &["storage.url", "auth"];
+
 /// A configuration problem, naming the key and what is allowed.
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
@@ -69,6 +73,11 @@ pub struct Settings {
     /// Where the settings came from (for the startup log); not configurable.
     #[serde(skip)]
     pub source: Option<PathBuf>,
+    /// Settings keys given in the file or the environment that only a real deployment sets
+    /// (`storage.url`, anything under `auth`); filled by [`Settings::load`], they turn the
+    /// default demo mode off (see [`Settings::demo_enabled`]).
+    #[serde(skip)]
+    pub deployment_keys: Vec<String>,
     /// The demo API token (`WABOT_DEMO__API_TOKEN`); environment only.
     #[serde(skip)]
     pub demo_api_token: Option<SecretString>,
@@ -163,7 +172,9 @@ impl Default for LogSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct DemoSettings {
     /// Demo mode: a demo workspace with one sandbox bot on the offline model, local login on
-    /// loopback, a generated master key. Unset means "on when no `wabot.toml` was found".
+    /// loopback, a generated master key. Unset means "on only for a trial on this machine":
+    /// no `wabot.toml` and nothing a deployment sets (see [`Settings::demo_enabled`]).
+    /// `true` together with a non-loopback bind, PostgreSQL or an https public URL is refused.
     pub enabled: Option<bool>,
     /// Set from `WABOT_DEMO__API_TOKEN` only (refused in the file): seeds an owner API token of
     /// the demo workspace with this exact value (≥ 24 characters).
@@ -320,6 +331,11 @@ impl Settings {
             };
             figment = figment.merge(Serialized::default(&key, value));
         }
+        let deployment_keys: Vec<String> = DEPLOYMENT_KEYS
+            .iter()
+            .filter(|key| figment.contains(key))
+            .map(|key| key.to_string())
+            .collect();
         let mut settings: Settings = figment.extract().map_err(|e| {
             let mut msg = String::new();
             for err in e {
@@ -336,6 +352,7 @@ impl Settings {
             ConfigError(msg)
         })?;
         settings.source = file;
+        settings.deployment_keys = deployment_keys;
         settings.master_key = env
             .iter()
             .find(|(k, _)| k == MASTER_KEY_ENV)
@@ -345,9 +362,82 @@ impl Settings {
         Ok(settings)
     }
 
-    /// Whether demo mode is on.
+    /// Whether demo mode is on: `demo.enabled` when set; otherwise only when no `wabot.toml`
+    /// was found and [`deployment_signals`](Self::deployment_signals) finds nothing, so a
+    /// deployment configured by environment variables alone never gets the demo login.
     pub fn demo_enabled(&self) -> bool {
-        self.demo.enabled.unwrap_or(self.source.is_none())
+        self.demo
+            .enabled
+            .unwrap_or_else(|| self.source.is_none() && self.deployment_signals().is_empty())
+    }
+
+    /// What in these settings says "a real deployment, not a trial on this machine": a storage
+    /// URL or any `auth` key given, a session key, a Google client, a master key, a
+    /// non-loopback bind, PostgreSQL or an https public URL. Each entry names the setting.
+    pub fn deployment_signals(&self) -> Vec<String> {
+        let mut signals = self.deployment_keys.clone();
+        signals.extend(self.demo_conflicts());
+        let auth = &self.auth;
+        if self.storage.url != StorageSettings::default().url
+            && !signals.iter().any(|s| s == "storage.url")
+        {
+            signals.push("storage.url".into());
+        }
+        if auth.jwt_secret.is_some() {
+            signals.push("auth.jwt_secret".into());
+        }
+        if auth.google_client_id.is_some() || auth.google_client_secret.is_some() {
+            signals.push("auth.google_client_id".into());
+        }
+        if self.master_key.is_some() {
+            signals.push(MASTER_KEY_ENV.into());
+        }
+        signals
+    }
+
+    /// The settings that demo mode (a password-less login) cannot run with, named with their
+    /// values: a non-loopback bind, PostgreSQL, an https public URL.
+    fn demo_conflicts(&self) -> Vec<String> {
+        let mut conflicts = Vec::new();
+        let bind = self.server.bind;
+        if !crate::auth::is_loopback_ip(bind.ip()) {
+            conflicts.push(format!("server.bind = {bind} (not a loopback address)"));
+        }
+        if self.storage.is_postgres() {
+            conflicts.push("storage.url (PostgreSQL)".into());
+        }
+        for (key, url) in [
+            ("server.public_url", &self.server.public_url),
+            ("auth.public_url", &self.auth.public_url),
+        ] {
+            if let Some(url) = url
+                && url.trim().to_ascii_lowercase().starts_with("https://")
+            {
+                conflicts.push(format!("{key} = {url} (https)"));
+            }
+        }
+        conflicts
+    }
+
+    /// Refuses an explicit `demo.enabled = true` with settings of a public deployment: the demo
+    /// login would be one request away for anyone who can reach the server.
+    pub fn check_demo_mode(&self) -> Result<(), ConfigError> {
+        if self.demo.enabled != Some(true) {
+            return Ok(());
+        }
+        let conflicts = self.demo_conflicts();
+        if conflicts.is_empty() {
+            return Ok(());
+        }
+        Err(bad(
+            "demo.enabled",
+            format!(
+                "= true cannot be combined with {}: demo mode signs anyone in without a \
+                 password and is for a trial on this machine only. Remove demo.enabled \
+                 (WABOT_DEMO__ENABLED), or bind 127.0.0.1 with SQLite and an http public URL",
+                conflicts.join(", ")
+            ),
+        ))
     }
 
     /// The public URL (configured, or derived from the bind address).
@@ -425,6 +515,7 @@ impl Settings {
         self.limits.validate()?;
         self.metrics.validate()?;
         self.network.validate()?;
+        self.check_demo_mode()?;
         if let Some(token) = &self.demo_api_token {
             use secrecy::ExposeSecret;
             if token.expose_secret().len() < 24 {
@@ -526,5 +617,79 @@ mod tests {
         let s = Settings::load_from(Some(&path), &[]).unwrap();
         assert_eq!(s.server.bind.port(), 1234);
         assert!(!s.demo_enabled());
+    }
+
+    #[test]
+    fn no_configuration_or_only_a_loopback_bind_starts_demo_mode() {
+        assert!(Settings::load_from(None, &[]).unwrap().demo_enabled());
+        for bind in ["127.0.0.1:9000", "[::1]:9000"] {
+            let s = Settings::load_from(None, &env(&[("WABOT_SERVER__BIND", bind)])).unwrap();
+            assert!(s.demo_enabled(), "{bind}");
+        }
+        let s = Settings::load_from(None, &env(&[("WABOT_LOG__LEVEL", "debug")])).unwrap();
+        assert!(s.demo_enabled());
+    }
+
+    #[test]
+    fn environment_only_deployment_settings_turn_demo_mode_off() {
+        for pair in [
+            ("WABOT_STORAGE__URL", "sqlite://prod/wabot.db"),
+            ("WABOT_STORAGE__URL", "memory:"),
+            ("WABOT_STORAGE__URL", "postgres://u@h/db"),
+            ("WABOT_AUTH__JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            (
+                "WABOT_AUTH__GOOGLE_CLIENT_ID",
+                "client.apps.googleusercontent.com",
+            ),
+            ("WABOT_AUTH__OPEN_SIGNUP", "true"),
+            ("WABOT_SERVER__BIND", "0.0.0.0:8080"),
+            ("WABOT_SERVER__BIND", "[::]:8080"),
+            ("WABOT_SERVER__PUBLIC_URL", "https://bots.example.com"),
+            (
+                MASTER_KEY_ENV,
+                "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+            ),
+        ] {
+            let s = Settings::load_from(None, &env(&[pair])).unwrap();
+            assert!(!s.demo_enabled(), "{pair:?} must turn demo mode off");
+            assert!(!s.deployment_signals().is_empty(), "{pair:?}");
+        }
+    }
+
+    #[test]
+    fn explicit_demo_mode_with_public_deployment_settings_is_refused() {
+        for pair in [
+            ("WABOT_SERVER__BIND", "0.0.0.0:8080"),
+            ("WABOT_STORAGE__URL", "postgres://u@h/db"),
+            ("WABOT_SERVER__PUBLIC_URL", "https://bots.example.com"),
+        ] {
+            let err = Settings::load_from(None, &env(&[("WABOT_DEMO__ENABLED", "true"), pair]))
+                .unwrap_err();
+            assert!(err.0.contains("demo.enabled"), "{err}");
+            assert!(
+                err.0.contains(
+                    pair.0
+                        .trim_start_matches("WABOT_")
+                        .split("__")
+                        .next()
+                        .unwrap()
+                        .to_lowercase()
+                        .as_str()
+                ),
+                "{err}"
+            );
+        }
+        let s = Settings::load_from(
+            None,
+            &env(&[
+                ("WABOT_DEMO__ENABLED", "true"),
+                ("WABOT_AUTH__JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ]),
+        )
+        .unwrap();
+        assert!(
+            s.demo_enabled(),
+            "an explicit demo on this machine is allowed"
+        );
     }
 }

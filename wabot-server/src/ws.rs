@@ -7,6 +7,13 @@
 //! closes a connection silent for 60 s. A client that falls behind (its broadcast receiver
 //! lags, or one send blocks for 5 s) is disconnected with close code 1008 rather than slowing
 //! anyone else; it can reconnect and reload.
+//!
+//! A stream lives only as long as its caller's access: it re-checks the credentials it was
+//! opened with every `limits.stream_recheck_secs` (60 s) and at once when this replica ends a
+//! session, revokes a token or changes a membership ([`AccessChange`]); a caller who is signed
+//! out or revoked gets close code 4401, one who lost every workspace 4403, and workspaces the
+//! caller left stop streaming. After `limits.stream_max_secs` the stream closes with 4000 and
+//! the client reconnects (re-authenticating).
 
 use std::{sync::Arc, time::Duration};
 
@@ -24,7 +31,11 @@ use wabot_core::{
     ports::{DomainEvent, EventBus},
 };
 
-use crate::{auth::Principal, metrics, state::AppState};
+use crate::{
+    auth::{AccessChange, AuthService, Principal},
+    metrics,
+    state::AppState,
+};
 
 /// How often the server pings.
 const PING_EVERY: Duration = Duration::from_secs(20);
@@ -69,14 +80,9 @@ impl WsHub {
         if self.tx.receiver_count() == 0 {
             return;
         }
-        let json = serde_json::json!({
-            "type": "event",
-            "event": event.name(),
-            "data": event,
-        });
         let _ = self.tx.send(WsFrame {
             workspace: event.workspace_id(),
-            json: json.to_string().into(),
+            json: crate::api::events::ws_frame(event).into(),
         });
     }
 
@@ -141,11 +147,60 @@ pub async fn handler(
         Ok(u) => u,
         Err(e) => return e.into_response(),
     };
+    let access = Access {
+        auth: state.auth.clone(),
+        changes: state.auth.access_changes(),
+        headers,
+        recheck: state.limits.stream_recheck,
+        lifetime: state.limits.stream_max,
+    };
     let frames = state.ws.subscribe();
     let shutdown = state.shutdown.clone();
     upgrade
         .max_message_size(64 * 1024)
-        .on_upgrade(move |socket| serve(socket, principal, frames, shutdown))
+        .on_upgrade(move |socket| serve(socket, principal, access, frames, shutdown))
+}
+
+/// What a stream needs to keep checking its caller: the credentials it was opened with.
+struct Access {
+    auth: Arc<AuthService>,
+    changes: broadcast::Receiver<AccessChange>,
+    headers: HeaderMap,
+    recheck: Duration,
+    lifetime: Duration,
+}
+
+/// The outcome of re-checking a stream's caller.
+enum Recheck {
+    /// Still allowed, with these workspaces (all of them for a platform admin).
+    Allowed(Principal),
+    /// Signed out, revoked or expired: close with this code and reason.
+    Refused(u16, &'static str),
+}
+
+impl Access {
+    /// Authenticates the stream's credentials again. A store outage keeps the stream as it is
+    /// (a later check decides); refused credentials end it.
+    async fn recheck(&self, current: &Principal) -> Recheck {
+        match self
+            .auth
+            .principal_from_headers(&Method::GET, &self.headers)
+            .await
+        {
+            Ok(Some((p, _))) if p.is_platform_admin() || !p.workspaces().is_empty() => {
+                Recheck::Allowed(p)
+            }
+            Ok(Some(_)) => Recheck::Refused(4403, "no workspace access left"),
+            Ok(None) => Recheck::Refused(4401, "signed out or credentials revoked"),
+            Err(e) if matches!(e.status(), 401 | 403) => {
+                Recheck::Refused(4401, "signed out or credentials revoked")
+            }
+            Err(e) => {
+                tracing::warn!("could not re-check a WebSocket caller, keeping the stream: {e:?}");
+                Recheck::Allowed(current.clone())
+            }
+        }
+    }
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response {
@@ -173,13 +228,14 @@ impl Drop for ClientGauge {
 
 async fn serve(
     mut socket: WebSocket,
-    principal: Principal,
+    mut principal: Principal,
+    mut access: Access,
     mut frames: broadcast::Receiver<WsFrame>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let _gauge = ClientGauge::new();
-    let allowed: Arc<[WorkspaceId]> = principal.workspaces().into();
-    let admin = principal.is_platform_admin();
+    let mut allowed: Arc<[WorkspaceId]> = principal.workspaces().into();
+    let mut admin = principal.is_platform_admin();
     let hello = serde_json::json!({
         "type": "hello",
         "workspaces": allowed.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
@@ -192,9 +248,13 @@ async fn serve(
     }
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
+    let mut recheck = tokio::time::interval(access.recheck);
+    recheck.tick().await;
+    let end_of_life = tokio::time::sleep(access.lifetime);
+    tokio::pin!(end_of_life);
     let mut last_heard = tokio::time::Instant::now();
     loop {
-        tokio::select! {
+        let due = tokio::select! {
             frame = frames.recv() => match frame {
                 Ok(frame) => {
                     if !admin && !allowed.contains(&frame.workspace) {
@@ -204,6 +264,7 @@ async fn serve(
                         ::metrics::counter!(metrics::WS_DROPPED, "reason" => "send_blocked").increment(1);
                         return;
                     }
+                    false
                 }
                 Err(broadcast::error::RecvError::Lagged(n)) => {
                     ::metrics::counter!(metrics::WS_DROPPED, "reason" => "lagged").increment(1);
@@ -218,7 +279,10 @@ async fn serve(
             },
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
-                Some(Ok(_)) => last_heard = tokio::time::Instant::now(),
+                Some(Ok(_)) => {
+                    last_heard = tokio::time::Instant::now();
+                    false
+                }
             },
             _ = ping.tick() => {
                 if last_heard.elapsed() > IDLE_LIMIT {
@@ -228,10 +292,36 @@ async fn serve(
                 if send(&mut socket, Message::Ping(Default::default())).await.is_err() {
                     return;
                 }
+                false
+            }
+            change = access.changes.recv() => match change {
+                Ok(change) => change.affects(&principal.subject),
+                // Missed changes may include ours: check.
+                Err(broadcast::error::RecvError::Lagged(_)) => true,
+                Err(broadcast::error::RecvError::Closed) => false,
+            },
+            _ = recheck.tick() => true,
+            _ = &mut end_of_life => {
+                close(&mut socket, 4000, "stream lifetime reached: reconnect").await;
+                return;
             }
             _ = shutdown.changed() => {
                 close(&mut socket, 1001, "server shutting down").await;
                 return;
+            }
+        };
+        if due {
+            match access.recheck(&principal).await {
+                Recheck::Allowed(p) => {
+                    allowed = p.workspaces().into();
+                    admin = p.is_platform_admin();
+                    principal = p;
+                }
+                Recheck::Refused(code, reason) => {
+                    ::metrics::counter!(metrics::WS_DROPPED, "reason" => "access").increment(1);
+                    close(&mut socket, code, reason).await;
+                    return;
+                }
             }
         }
     }

@@ -48,6 +48,8 @@ mod access_ops;
 mod lease;
 #[path = "session_keys.rs"]
 mod session_keys;
+#[path = "sessions.rs"]
+mod sessions;
 
 /// Work on a pooled connection, returning its result.
 trait Work<T>:

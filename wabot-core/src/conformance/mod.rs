@@ -38,6 +38,7 @@ mod reports;
 mod restart;
 mod schedules;
 mod session_keys;
+mod sessions;
 mod support;
 mod webhooks;
 mod workspaces;
@@ -46,7 +47,7 @@ mod workspaces;
 pub mod cases {
     pub use super::{
         access::*, bots::*, handling::*, leads::*, leases::*, messages::*, reports::*, restart::*,
-        schedules::*, session_keys::*, webhooks::*, workspaces::*,
+        schedules::*, session_keys::*, sessions::*, webhooks::*, workspaces::*,
     };
 }
 
@@ -190,6 +191,9 @@ macro_rules! store_conformance_tests {
             session_keys_are_listed_and_deleted_by_prefix_in_key_order,
             deleting_a_bot_deletes_its_session_keys,
             session_keys_are_seen_by_a_reopened_store,
+            // ended dashboard sessions
+            a_revoked_session_stays_revoked_after_reopening,
+            expired_revocations_are_dropped,
             // reports
             messages_are_counted_per_utc_day_and_direction,
             leads_are_counted_per_status_in_pipeline_order,

@@ -8,6 +8,7 @@ mod lease;
 mod llm;
 mod sandbox;
 mod session_keys;
+mod sessions;
 mod store;
 
 pub use bus::BroadcastBus;

@@ -48,6 +48,8 @@ pub(super) struct State {
     pub(super) leases: super::lease::LeaseState,
     /// Session key material per bot (the `session_keys` module).
     pub(super) session_keys: super::session_keys::SessionKeyState,
+    /// Ended dashboard sessions (the `sessions` module).
+    pub(super) revoked_sessions: super::sessions::RevokedSessions,
 }
 
 impl State {

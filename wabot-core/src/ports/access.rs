@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::{LeaseStore, SessionKeyStore, Store};
+use super::{LeaseStore, SessionKeyStore, SessionRevocationStore, Store};
 use crate::{
     domain::{ApiToken, Direction, LeadStatus, Member, Webhook, WebhookDelivery, Workspace},
     error::Result,
@@ -133,11 +133,23 @@ pub struct BotActivity {
 
 /// Everything the server persists.
 pub trait ServerStore:
-    Store + AccessStore + WebhookStore + ReportStore + LeaseStore + SessionKeyStore
+    Store
+    + AccessStore
+    + WebhookStore
+    + ReportStore
+    + LeaseStore
+    + SessionKeyStore
+    + SessionRevocationStore
 {
 }
 
 impl<T> ServerStore for T where
-    T: Store + AccessStore + WebhookStore + ReportStore + LeaseStore + SessionKeyStore
+    T: Store
+        + AccessStore
+        + WebhookStore
+        + ReportStore
+        + LeaseStore
+        + SessionKeyStore
+        + SessionRevocationStore
 {
 }

@@ -7,6 +7,7 @@ mod events;
 mod lease;
 mod llm;
 mod session_keys;
+mod sessions;
 mod store;
 mod transport;
 
@@ -19,6 +20,7 @@ pub use llm::{
     SharedLlm, TokenUsage,
 };
 pub use session_keys::{SessionKeyStore, SessionKeyWrite};
+pub use sessions::SessionRevocationStore;
 pub use store::{
     BotStore, InboundOutcome, LeadQuery, LeadStore, MAX_LEAD_PAGE, MessageStore, NewInbound,
     ScheduleStore, Store, WorkspaceStore,

@@ -10,7 +10,7 @@ use wabot_core::{
 };
 
 use crate::{
-    auth::{ApiAuth, Principal},
+    auth::{AccessChange, ApiAuth, Principal},
     error::ApiError,
     state::AppState,
 };
@@ -404,6 +404,7 @@ impl MembersApi {
             },
         };
         store.put_member(&member).await?;
+        state.auth.notify(AccessChange::User(member.user_id));
         Ok(MemberInvited::Created(Json(member_info(
             &member,
             Some(&user),
@@ -449,6 +450,7 @@ impl MembersApi {
             member.receives_leads = r;
         }
         store.put_member(&member).await?;
+        state.auth.notify(AccessChange::User(user));
         let u = store.get_user(user).await?;
         Ok(Json(member_info(&member, u.as_ref())))
     }
@@ -483,6 +485,7 @@ impl MembersApi {
             ensure_other_owner(&state, ws, user).await?;
         }
         store.remove_member(ws, user).await?;
+        state.auth.notify(AccessChange::User(user));
         Ok(Deleted::NoContent)
     }
 }

@@ -15,7 +15,7 @@ use wabot_core::{
 
 use super::members::{AccessTags, Deleted, MemberRole, require_user};
 use crate::{
-    auth::{ApiAuth, generate_token, hash_token, token_display_prefix},
+    auth::{AccessChange, ApiAuth, generate_token, hash_token, token_display_prefix},
     error::ApiError,
     state::AppState,
 };
@@ -190,6 +190,7 @@ impl TokensApi {
                 wabot_core::Error::NotFound(_) => ApiError::not_found("API token"),
                 e => e.into(),
             })?;
+        state.auth.notify(AccessChange::Token(token_id.0));
         Ok(Deleted::NoContent)
     }
 }

@@ -12,6 +12,7 @@
 //! with a lower role 403.
 
 mod api_token;
+mod local;
 mod oauth;
 mod principal;
 pub mod routes;
@@ -21,8 +22,9 @@ mod session;
 mod settings;
 
 pub use api_token::{TOKEN_PREFIX, generate_token, hash_token, token_display_prefix};
+pub(crate) use local::is_loopback_ip;
 pub use principal::{Principal, Subject};
 pub use scheme::ApiAuth;
-pub use service::{AuthService, AuthSetupError, CredentialKind};
+pub use service::{AccessChange, AuthService, AuthSetupError, CredentialKind};
 pub use session::{FLOW_COOKIE, IssuedSession, SESSION_COOKIE, SessionClaims};
 pub use settings::{AuthSettings, GOOGLE_AUTHORIZE_URL, GOOGLE_TOKEN_URL, GOOGLE_USERINFO_URL};

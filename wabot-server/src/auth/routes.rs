@@ -4,8 +4,8 @@
 //! |---|---|
 //! | `GET /auth/google/login?return_to=/path` | redirects to Google (state + PKCE + nonce in a signed cookie) |
 //! | `GET /auth/google/callback` | finishes sign-in; refusals redirect to `/login?error=<code>` |
-//! | `POST /auth/demo?as=owner\|manager\|agent` | demo mode, loopback only: signs in as a demo member |
-//! | `POST /auth/refresh` | a fresh session (rolling expiry) |
+//! | `POST /auth/demo?as=owner\|manager\|agent` | demo mode, from this machine only (loopback peer and `Host`, no proxy): signs in as a demo user of the demo workspace |
+//! | `POST /auth/refresh` | a fresh session (rolling expiry); the old token is revoked |
 //! | `POST /auth/logout` | ends the session and clears the cookie |
 //! | `GET /auth/me` | who is signed in, with their workspaces |
 //!
@@ -30,7 +30,7 @@ use wabot_core::{
 };
 
 use super::{
-    AuthService, CredentialKind, Principal, Subject,
+    AuthService, CredentialKind, Principal, Subject, local,
     oauth::{FlowClaims, OAuthRefusal},
     session::{FLOW_AUDIENCE, FLOW_COOKIE, cookie, read_cookie},
 };
@@ -274,14 +274,11 @@ async fn demo_login(
     if !auth.is_demo() || !auth.settings().demo_login {
         return error_response(ApiError::not_found("demo login"));
     }
-    let proxied = ["x-forwarded-for", "forwarded", "x-real-ip"]
-        .iter()
-        .any(|h| headers.contains_key(*h));
-    let loopback = connect.is_some_and(|Extension(ConnectInfo(addr))| addr.ip().is_loopback());
-    if !loopback || proxied {
-        return error_response(ApiError::forbidden(
-            "demo login is allowed from this machine (loopback) only",
-        ));
+    let peer = connect.map(|Extension(ConnectInfo(addr))| addr);
+    if let Err(why) = local::check_local(peer, &headers) {
+        return error_response(ApiError::forbidden(format!(
+            "demo login is allowed from this machine (loopback) only: {why}"
+        )));
     }
     if headers.contains_key(header::ORIGIN)
         && let Err(e) = auth.check_origin(&headers)
@@ -298,38 +295,59 @@ async fn demo_login(
     }
 }
 
-/// The demo workspace's first member with `role`, created as `{role}@demo.wabot.local` when
-/// there is none (the demo workspace is the oldest one).
+/// The demo user with `role` in the demo workspace: the seeded demo owner
+/// ([`DEMO_EMAIL`](crate::demo::DEMO_EMAIL)) for owners, `{role}@demo.wabot.local` (created and
+/// made a member on first use) otherwise. Never anybody else: the demo workspace is the one the
+/// demo owner owns, not "the oldest workspace", which may be a real tenant's.
 async fn demo_member(state: &AppState, role: Role) -> Result<User, ApiError> {
     let store = &state.store;
-    let Some(workspace) = store.list_workspaces().await?.into_iter().next() else {
-        return Err(ApiError::conflict("there is no demo workspace yet"));
-    };
-    let members = store.list_members(workspace.id).await?;
-    if let Some(m) = members.iter().find(|m| m.role == role)
-        && let Some(user) = store.get_user(m.user_id).await?
-    {
-        return Ok(user);
+    let no_demo = || ApiError::conflict("there is no demo workspace; restart in demo mode");
+    let owner = store
+        .get_user_by_email(&Email::parse(crate::demo::DEMO_EMAIL)?)
+        .await?
+        .ok_or_else(no_demo)?;
+    let workspace = store
+        .list_memberships(owner.id)
+        .await?
+        .into_iter()
+        .find(|m| m.role == Role::Owner)
+        .map(|m| m.workspace_id)
+        .ok_or_else(no_demo)?;
+    if role == Role::Owner {
+        return Ok(owner);
     }
     let email = Email::parse(&format!("{role}@demo.wabot.local"))?;
     let now = Utc::now();
-    let user = store
-        .upsert_user(&User {
-            id: UserId::new(),
-            email,
-            name: format!("Demo {role}"),
-            created_at: now,
-        })
-        .await?;
-    store
-        .put_member(&Member {
-            workspace_id: workspace.id,
-            user_id: user.id,
-            role,
-            receives_leads: role == Role::Agent,
-            created_at: now,
-        })
-        .await?;
+    let user = match store.get_user_by_email(&email).await? {
+        Some(user) => user,
+        None => {
+            store
+                .upsert_user(&User {
+                    id: UserId::new(),
+                    email,
+                    name: format!("Demo {role}"),
+                    created_at: now,
+                })
+                .await?
+        }
+    };
+    let current = store
+        .list_memberships(user.id)
+        .await?
+        .into_iter()
+        .find(|m| m.workspace_id == workspace)
+        .map(|m| m.role);
+    if current != Some(role) {
+        store
+            .put_member(&Member {
+                workspace_id: workspace,
+                user_id: user.id,
+                role,
+                receives_leads: role == Role::Agent,
+                created_at: now,
+            })
+            .await?;
+    }
     Ok(user)
 }
 
@@ -355,10 +373,23 @@ async fn session_user(
 
 async fn refresh(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let auth = &state.auth;
-    match session_user(auth, &http::Method::POST, &headers).await {
-        Ok((user, _, _)) => signed_in(auth, &user).await,
-        Err(e) => error_response(e),
+    let user = match session_user(auth, &http::Method::POST, &headers).await {
+        Ok((user, _, _)) => user,
+        Err(e) => return error_response(e),
+    };
+    // The old token ends with the refresh: a stolen copy cannot be kept alive alongside.
+    if let Some(token) = AuthService::session_token(&headers) {
+        match auth.verify_session(&token).await {
+            Ok(Some(claims)) => {
+                if let Err(e) = auth.revoke_session(&claims).await {
+                    return error_response(e);
+                }
+            }
+            Ok(None) => return error_response(ApiError::unauthorized("not signed in")),
+            Err(e) => return error_response(e),
+        }
     }
+    signed_in(auth, &user).await
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -370,8 +401,14 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
         {
             return error_response(e);
         }
-        if let Some(claims) = auth.verify_session(&token) {
-            auth.revoke_session(&claims);
+        match auth.verify_session(&token).await {
+            Ok(Some(claims)) => {
+                if let Err(e) = auth.revoke_session(&claims).await {
+                    return error_response(e);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => return error_response(e),
         }
     }
     let mut resp = StatusCode::NO_CONTENT.into_response();

@@ -20,6 +20,7 @@ use wabot_core::{
 use super::{
     AuthSettings, Principal, Subject,
     api_token::{TOKEN_PREFIX, hash_token},
+    local,
     oauth::{GoogleOAuth, Identity, OAuthRefusal},
     session::{
         IssuedSession, SESSION_AUDIENCE, SESSION_COOKIE, SessionClaims, Signer, cookie, read_cookie,
@@ -61,6 +62,30 @@ pub enum CredentialKind {
     Bearer,
 }
 
+/// A change of someone's access, announced to open WebSocket streams so they re-check their
+/// caller at once instead of at the next periodic check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessChange {
+    /// A session ended (logout or refresh): streams of signed-in users re-check.
+    Session(Uuid),
+    /// A user's memberships changed (removed, role changed): that user's streams re-check.
+    User(UserId),
+    /// An API token was revoked: streams of that token re-check.
+    Token(Uuid),
+}
+
+impl AccessChange {
+    /// Whether a stream of `subject` may be affected.
+    pub fn affects(&self, subject: &Subject) -> bool {
+        match (self, subject) {
+            (Self::Session(_), Subject::User { .. }) => true,
+            (Self::User(u), Subject::User { user_id, .. }) => u == user_id,
+            (Self::Token(t), Subject::Token { token_id, .. }) => t == token_id,
+            _ => false,
+        }
+    }
+}
+
 /// Authentication: sessions, API tokens, CSRF origin checks. Cheap to share in an [`Arc`].
 pub struct AuthService {
     settings: AuthSettings,
@@ -69,7 +94,10 @@ pub struct AuthService {
     signer: Signer,
     secure: bool,
     public_origin: Option<String>,
+    /// The public URL's host, port and its scheme's default port (for `Host` checks).
+    public_host: Option<(String, u16, u16)>,
     revoked_sessions: Mutex<HashMap<Uuid, i64>>,
+    access_changes: tokio::sync::broadcast::Sender<AccessChange>,
     token_touches: Mutex<HashMap<Uuid, Instant>>,
     oauth: Option<GoogleOAuth>,
 }
@@ -129,11 +157,18 @@ impl AuthService {
                 });
             }
         }
-        let public_origin = settings
+        let public = settings
             .public_url
             .as_deref()
-            .and_then(|u| url::Url::parse(u).ok())
-            .map(|u| u.origin().ascii_serialization());
+            .and_then(|u| url::Url::parse(u).ok());
+        let public_origin = public.as_ref().map(|u| u.origin().ascii_serialization());
+        let public_host = public.as_ref().and_then(|u| {
+            let (host, _) = local::split_authority(u.host_str()?)?;
+            let default = url::Url::parse(&format!("{}://x", u.scheme()))
+                .ok()?
+                .port_or_known_default()?;
+            Some((host, u.port_or_known_default()?, default))
+        });
         Ok(Self {
             secure: settings.secure_cookies(),
             settings: settings.clone(),
@@ -141,7 +176,9 @@ impl AuthService {
             demo,
             signer: Signer::new(&secret),
             public_origin,
+            public_host,
             revoked_sessions: Mutex::new(HashMap::new()),
+            access_changes: tokio::sync::broadcast::channel(256).0,
             token_touches: Mutex::new(HashMap::new()),
             oauth: GoogleOAuth::from_settings(settings),
         })
@@ -278,24 +315,56 @@ impl AuthService {
         cookie(SESSION_COOKIE, "", "/", 0, self.secure)
     }
 
-    /// Verifies a session JWT (signature, HS256, expiry, audience, not logged out).
-    pub fn verify_session(&self, token: &str) -> Option<SessionClaims> {
-        let claims: SessionClaims = self.signer.verify(token, SESSION_AUDIENCE)?;
-        let revoked = self
+    /// Verifies a session JWT (signature, HS256, expiry, audience) and that it was not ended
+    /// by a logout or a refresh, on any replica (the store's revocation list; ids known to be
+    /// revoked are also remembered here). `Ok(None)` for a bad or ended session.
+    pub async fn verify_session(&self, token: &str) -> Result<Option<SessionClaims>, ApiError> {
+        let Some(claims) = self.signer.verify::<SessionClaims>(token, SESSION_AUDIENCE) else {
+            return Ok(None);
+        };
+        let known = self
             .revoked_sessions
             .lock()
             .expect("revoked sessions lock")
             .contains_key(&claims.sid);
-        (!revoked).then_some(claims)
+        if known {
+            return Ok(None);
+        }
+        if self.store.is_session_revoked(claims.sid).await? {
+            self.remember_revoked(&claims);
+            return Ok(None);
+        }
+        Ok(Some(claims))
     }
 
-    /// Ends a session: its token is refused from now on (by this server process; sessions also
-    /// expire on their own).
-    pub fn revoke_session(&self, claims: &SessionClaims) {
+    /// Ends a session: its token is refused from now on, by every replica and after restarts
+    /// (until it would have expired anyway), and open WebSocket streams of it are closed.
+    pub async fn revoke_session(&self, claims: &SessionClaims) -> Result<(), ApiError> {
+        let expires_at = chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_else(Utc::now);
+        self.store
+            .revoke_session(claims.sid, UserId(claims.sub), expires_at, Utc::now())
+            .await?;
+        self.remember_revoked(claims);
+        self.notify(AccessChange::Session(claims.sid));
+        Ok(())
+    }
+
+    fn remember_revoked(&self, claims: &SessionClaims) {
         let now = Utc::now().timestamp();
         let mut revoked = self.revoked_sessions.lock().expect("revoked sessions lock");
         revoked.retain(|_, exp| *exp + 60 > now);
         revoked.insert(claims.sid, claims.exp);
+    }
+
+    /// Tells open WebSocket streams that someone's access changed (a session ended, a token
+    /// was revoked, a membership changed), so the affected ones re-check at once.
+    pub fn notify(&self, change: AccessChange) {
+        let _ = self.access_changes.send(change);
+    }
+
+    /// Access changes made through this replica (see [`notify`](Self::notify)).
+    pub fn access_changes(&self) -> tokio::sync::broadcast::Receiver<AccessChange> {
+        self.access_changes.subscribe()
     }
 
     /// The session token of a request (bearer JWT or cookie), without verifying it.
@@ -335,7 +404,7 @@ impl AuthService {
             let principal = if is_api_token(&token) {
                 self.principal_for_api_token(&token).await?
             } else {
-                let claims = self.verify_session(&token).ok_or_else(bad_session)?;
+                let claims = self.verify_session(&token).await?.ok_or_else(bad_session)?;
                 self.principal_for_session(&claims).await?
             };
             return Ok(Some((principal, CredentialKind::Bearer)));
@@ -343,7 +412,8 @@ impl AuthService {
         let Some(token) = read_cookie(headers, SESSION_COOKIE) else {
             return Ok(None);
         };
-        let claims = self.verify_session(&token).ok_or_else(bad_session)?;
+        self.check_host(headers)?;
+        let claims = self.verify_session(&token).await?.ok_or_else(bad_session)?;
         let unsafe_method = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
         let upgrade = headers
             .get(header::UPGRADE)
@@ -357,7 +427,10 @@ impl AuthService {
     }
 
     /// CSRF defence for cookie-authenticated requests: the `Origin` (or else `Referer`) must be
-    /// the public URL's origin or the request's own `Host`.
+    /// the public URL's origin (same scheme, host and port), or a loopback origin (`localhost`,
+    /// `127.0.0.1`, `[::1]`) naming the same host and port as the request's loopback `Host`.
+    /// An origin that merely equals the `Host` is not enough: after DNS rebinding an attacker's
+    /// page has exactly that (see the `local` module).
     pub fn check_origin(&self, headers: &HeaderMap) -> Result<(), ApiError> {
         let origin = headers
             .get(header::ORIGIN)
@@ -379,18 +452,43 @@ impl AuthService {
         if self.public_origin.as_deref() == Some(serialized.as_str()) {
             return Ok(());
         }
-        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-        let authority = match (origin.host_str(), origin.port()) {
-            (Some(h), Some(p)) => format!("{h}:{p}"),
-            (Some(h), None) => h.to_string(),
-            _ => String::new(),
-        };
-        if host.is_some_and(|h| h.eq_ignore_ascii_case(&authority)) {
+        if loopback_origin_matches_host(&origin, headers) {
             return Ok(());
         }
         Err(csrf_refused(
-            "cross-origin requests may not use the session cookie; use an API token",
+            "cross-origin requests may not use the session cookie; use an API token (the \
+             dashboard is served at loopback addresses and at server.public_url only)",
         ))
+    }
+
+    /// DNS-rebinding defence for requests that carry a session: the `Host` must be a loopback
+    /// name or the public URL's host and port. A request without `Host` (never a browser's)
+    /// passes.
+    pub fn check_host(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        let Some(raw) = headers.get(header::HOST) else {
+            return Ok(());
+        };
+        let given = raw.to_str().ok().and_then(local::split_authority);
+        let allowed = given.as_ref().is_some_and(|(host, port)| {
+            local::is_loopback_host(host)
+                || self
+                    .public_host
+                    .as_ref()
+                    .is_some_and(|(ph, pp, default)| ph == host && port.unwrap_or(*default) == *pp)
+        });
+        if allowed {
+            return Ok(());
+        }
+        Err(ApiError::Forbidden(poem_openapi::payload::Json(
+            crate::error::ErrorBody {
+                code: "host".into(),
+                message: "this server answers signed-in requests only at loopback addresses and \
+                          at its public URL; open the dashboard there, or set server.public_url \
+                          to the address users open"
+                    .into(),
+                details: None,
+            },
+        )))
     }
 
     /// The principal of a verified session: the user's memberships, admin flag from the
@@ -508,6 +606,27 @@ fn is_api_token(token: &str) -> bool {
     token.starts_with(TOKEN_PREFIX) || token.split('.').count() != 3
 }
 
+/// Whether `origin` is a loopback origin with the same host and port as the request's `Host`
+/// (itself loopback, so a rebound name never matches).
+fn loopback_origin_matches_host(origin: &url::Url, headers: &HeaderMap) -> bool {
+    let Some((origin_host, _)) = origin.host_str().and_then(local::split_authority) else {
+        return false;
+    };
+    let Some(origin_port) = origin.port_or_known_default() else {
+        return false;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .and_then(local::split_authority);
+    let Some((host, port)) = host else {
+        return false;
+    };
+    local::is_loopback_host(&origin_host)
+        && origin_host == host
+        && port.unwrap_or(if origin.scheme() == "https" { 443 } else { 80 }) == origin_port
+}
+
 fn bad_session() -> ApiError {
     ApiError::unauthorized("the session is invalid or has expired; sign in again")
 }
@@ -586,5 +705,35 @@ mod tests {
         );
         assert!(!ok(&[("origin", "null"), ("host", "bots.example.com")]));
         assert!(!ok(&[("host", "bots.example.com")]), "no origin at all");
+    }
+
+    #[test]
+    fn a_rebound_name_is_neither_an_allowed_origin_nor_an_allowed_host() {
+        let s = AuthSettings {
+            public_url: Some("https://bots.example.com".into()),
+            ..AuthSettings::default()
+        };
+        let auth = build(&s, true).unwrap();
+        let origin_ok = |h: &[(&str, &str)]| auth.check_origin(&headers(h)).is_ok();
+        assert!(!origin_ok(&[
+            ("origin", "http://evil.example:8080"),
+            ("host", "evil.example:8080")
+        ]));
+        assert!(!origin_ok(&[
+            ("origin", "http://localhost:9999"),
+            ("host", "localhost:8080")
+        ]));
+        assert!(origin_ok(&[
+            ("origin", "http://[::1]:8080"),
+            ("host", "[::1]:8080")
+        ]));
+        let host_ok = |h: &str| auth.check_host(&headers(&[("host", h)])).is_ok();
+        assert!(host_ok("127.0.0.1:8080"));
+        assert!(host_ok("localhost"));
+        assert!(host_ok("bots.example.com"));
+        assert!(host_ok("BOTS.example.com:443"));
+        assert!(!host_ok("bots.example.com:8443"));
+        assert!(!host_ok("evil.example:8080"));
+        assert!(!host_ok("127.0.0.1.nip.io"));
     }
 }

@@ -8,6 +8,8 @@
 //! | `auth_per_minute` | `30` | requests to `/auth/*` per client address and minute |
 //! | `failed_credentials_per_minute` | `10` | refused `Authorization` credentials (API tokens, session bearers, the metrics token) per client address and minute; then the address is refused until its budget refills |
 //! | `bad_webhook_signatures_per_minute` | `10` | badly signed Cloud webhook posts (and wrong verify tokens) per bot and client address and minute; likewise |
+//! | `stream_recheck_secs` | `60` | how often an open WebSocket stream re-checks its caller (logout, revoked token, removed member close it; on this replica at once) |
+//! | `stream_max_secs` | `86400` (1 day) | longest life of one WebSocket stream; then it is closed (code 4000) and the client reconnects |
 //! | `client_ip_header` | none | the header your reverse proxy sets to the client address (e.g. `x-forwarded-for`; its last entry is used). Without it limits are per TCP peer |
 //!
 //! Over a limit the answer is 429 with `Retry-After` (seconds) and the API's error shape
@@ -51,6 +53,10 @@ pub struct LimitSettings {
     pub failed_credentials_per_minute: u32,
     /// Badly signed Cloud webhook posts per bot and client address and minute.
     pub bad_webhook_signatures_per_minute: u32,
+    /// Seconds between re-checks of an open WebSocket stream's caller (1–60).
+    pub stream_recheck_secs: u64,
+    /// Longest life of one WebSocket stream, in seconds (1 to 7 days).
+    pub stream_max_secs: u64,
     /// The header a trusted reverse proxy puts the client address in (its last entry counts).
     pub client_ip_header: Option<String>,
 }
@@ -63,6 +69,8 @@ impl Default for LimitSettings {
             auth_per_minute: 30,
             failed_credentials_per_minute: 10,
             bad_webhook_signatures_per_minute: 10,
+            stream_recheck_secs: 60,
+            stream_max_secs: 86_400,
             client_ip_header: None,
         }
     }
@@ -110,6 +118,18 @@ impl LimitSettings {
                 )));
             }
         }
+        if !(1..=60).contains(&self.stream_recheck_secs) {
+            return Err(ConfigError(
+                "`limits.stream_recheck_secs` must be between 1 and 60: a signed-out caller's \
+                 stream must end within a minute"
+                    .into(),
+            ));
+        }
+        if !(1..=7 * 86_400).contains(&self.stream_max_secs) {
+            return Err(ConfigError(
+                "`limits.stream_max_secs` must be between 1 and 604800 (7 days)".into(),
+            ));
+        }
         if let Some(name) = &self.client_ip_header
             && header::HeaderName::from_bytes(name.as_bytes()).is_err()
         {
@@ -131,6 +151,10 @@ pub struct RateLimits {
     pub credentials: FailureGate<IpAddr>,
     /// Bad Cloud webhook signatures and verify tokens per bot and client address.
     pub webhook_signatures: FailureGate<(Uuid, IpAddr)>,
+    /// How often an open WebSocket stream re-checks its caller.
+    pub stream_recheck: std::time::Duration,
+    /// Longest life of one WebSocket stream.
+    pub stream_max: std::time::Duration,
     client_ip_header: Option<String>,
 }
 
@@ -141,6 +165,8 @@ impl RateLimits {
             auth: Throttle::per_minute(settings.auth_per_minute),
             credentials: FailureGate::per_minute(settings.failed_credentials_per_minute),
             webhook_signatures: FailureGate::per_minute(settings.bad_webhook_signatures_per_minute),
+            stream_recheck: std::time::Duration::from_secs(settings.stream_recheck_secs),
+            stream_max: std::time::Duration::from_secs(settings.stream_max_secs),
             client_ip_header: settings
                 .client_ip_header
                 .as_ref()

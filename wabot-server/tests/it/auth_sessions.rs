@@ -365,3 +365,103 @@ async fn demo_login_works_on_loopback_in_demo_mode_only() {
         "no demo login outside demo mode"
     );
 }
+
+#[tokio::test]
+async fn demo_login_needs_a_loopback_host_and_no_forwarding_header() {
+    let (app, _dir) = TestServer::memory(None, |s| s.demo.enabled = Some(true)).await;
+    for (name, value) in [
+        ("x-client-ip", "203.0.113.9"),
+        ("true-client-ip", "203.0.113.9"),
+        ("forwarded", "for=203.0.113.9"),
+        ("cf-connecting-ip", "203.0.113.9"),
+        ("host", "evil.example"),
+        ("host", "127.0.0.1.nip.io"),
+    ] {
+        let refused = client()
+            .post(app.url("/auth/demo"))
+            .header(name, value)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            refused.status(),
+            StatusCode::FORBIDDEN,
+            "{name}: {value} must not count as this machine"
+        );
+    }
+    let port = app.base.rsplit(':').next().unwrap();
+    let local = client()
+        .post(app.url("/auth/demo"))
+        .header("host", format!("localhost:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(local.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn demo_login_signs_in_the_demo_workspace_never_an_older_tenant() {
+    let store: std::sync::Arc<dyn wabot_core::ports::ServerStore> =
+        std::sync::Arc::new(wabot_core::memory::MemoryStore::new());
+    let real = people(store.as_ref()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestServer::start(store, dir.path(), None, |s| s.demo.enabled = Some(true)).await;
+    for role in ["owner", "manager", "agent"] {
+        let body: Value = client()
+            .post(app.url(&format!("/auth/demo?as={role}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let workspaces = body["workspaces"].as_array().unwrap();
+        assert_eq!(workspaces.len(), 1, "{body}");
+        assert_ne!(workspaces[0]["id"], real.a.to_string(), "{role}: {body}");
+        assert_ne!(workspaces[0]["id"], real.b.to_string(), "{role}: {body}");
+        assert_eq!(workspaces[0]["role"], role, "{body}");
+        assert_ne!(body["user"]["email"], real.owner.email.as_str());
+    }
+}
+
+#[tokio::test]
+async fn a_rebound_host_cannot_use_the_session_cookie() {
+    let (app, _dir) = TestServer::memory(None, |_| {}).await;
+    let p = people(app.store().as_ref()).await;
+    let token = app.session(&p.owner);
+    let port = app.base.rsplit(':').next().unwrap();
+    let evil = format!("evil.example:{port}");
+
+    // A page at evil.example re-pointed to 127.0.0.1: same-origin for the browser.
+    let write = client()
+        .post(app.api("/workspaces"))
+        .header("cookie", cookie(&token))
+        .header("host", &evil)
+        .header("origin", format!("http://{evil}"))
+        .json(&json!({"name": "Rebound"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(write.status(), StatusCode::FORBIDDEN);
+    let read = client()
+        .get(app.api("/workspaces"))
+        .header("cookie", cookie(&token))
+        .header("host", &evil)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), StatusCode::FORBIDDEN, "reads leak data too");
+    let err: Value = read.json().await.unwrap();
+    assert_eq!(err["code"], "host", "{err}");
+
+    let local = client()
+        .post(app.api("/workspaces"))
+        .header("cookie", cookie(&token))
+        .header("host", format!("localhost:{port}"))
+        .header("origin", format!("http://localhost:{port}"))
+        .json(&json!({"name": "Local"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(local.status(), StatusCode::CREATED);
+}

@@ -18,6 +18,7 @@ mod oauth_flow;
 mod ops;
 mod robustness;
 mod security_headers;
+mod session_end;
 mod support;
 mod tenant_targets;
 mod webhooks_delivery;

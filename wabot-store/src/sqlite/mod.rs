@@ -76,6 +76,12 @@ mod lease;
 )]
 #[path = "../session_keys.rs"]
 mod session_keys;
+#[expect(
+    clippy::duplicate_mod,
+    reason = "compiled once per backend, with its own `Backend`"
+)]
+#[path = "../sessions.rs"]
+mod sessions;
 
 /// When a committed write reaches the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

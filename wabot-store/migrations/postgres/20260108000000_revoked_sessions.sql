@@ -1,0 +1,9 @@
+-- Ended dashboard sessions (wabot_core::ports::SessionRevocationStore): the session id of a
+-- logged-out or refreshed session token, kept until the token expires so every replica and a
+-- restarted server refuse it. No foreign key: a record outlives nothing it points to.
+CREATE TABLE revoked_sessions (
+    sid        uuid PRIMARY KEY NOT NULL,
+    user_id    uuid NOT NULL,
+    expires_at timestamptz NOT NULL
+);
+CREATE INDEX revoked_sessions_expiry ON revoked_sessions (expires_at);
