@@ -1,6 +1,7 @@
 //! How the server assembles the adapters: a transport factory routing each bot to the sandbox,
-//! WhatsApp Web or the Cloud API, and a language-model factory choosing the offline model or an
-//! OpenAI-compatible client per bot, with the bot's API key decrypted from the store.
+//! the native protocol, WhatsApp Web or the Cloud API, and a language-model factory choosing
+//! the offline model or an OpenAI-compatible client per bot, with the bot's API key decrypted
+//! from the store.
 
 use std::{
     collections::HashMap,
@@ -26,6 +27,7 @@ use wabot_core::{
 };
 use wabot_whatsapp::{
     cloud::{CloudCredentials, CloudTransportFactory},
+    native::{KeyCipher, NativeTransportFactory},
     web::WebTransportFactory,
 };
 
@@ -190,6 +192,8 @@ impl SecretCache {
 pub struct TransportRouter {
     /// Sandbox bots (the chat simulator).
     pub sandbox: Arc<SandboxHub>,
+    /// Native-protocol bots (whatsapp-rust; session keys in the store).
+    pub native: Arc<NativeTransportFactory>,
     /// WhatsApp Web bots.
     pub web: Arc<WebTransportFactory>,
     /// Cloud API bots (and their webhooks).
@@ -200,9 +204,36 @@ impl TransportFactory for TransportRouter {
     fn create(&self, bot: &Bot) -> Result<Arc<dyn MessagingTransport>, TransportError> {
         match bot.transport {
             TransportConfig::Sandbox => self.sandbox.create(bot),
+            TransportConfig::Native { .. } => self.native.create(bot),
             TransportConfig::Web { .. } => self.web.create(bot),
             TransportConfig::Cloud { .. } => self.cloud.create(bot),
         }
+    }
+}
+
+/// Seals the native engine's session keys with the master key (ChaCha20-Poly1305), each value
+/// bound to its bot and key (`session:` + the adapter's context), so a blob copied to another
+/// key or bot does not decrypt.
+#[derive(Debug, Clone)]
+pub struct SessionCipher(pub Arc<Crypto>);
+
+impl SessionCipher {
+    fn context(aad: &[u8]) -> Vec<u8> {
+        let mut context = b"session:".to_vec();
+        context.extend_from_slice(aad);
+        context
+    }
+}
+
+impl KeyCipher for SessionCipher {
+    fn seal(&self, aad: &[u8], plain: &[u8]) -> Result<Vec<u8>, String> {
+        Ok(self.0.encrypt_bound(plain, &Self::context(aad)))
+    }
+
+    fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, String> {
+        self.0
+            .decrypt_bound(sealed, &Self::context(aad))
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -354,5 +385,26 @@ impl LlmClient for Observed {
         self.metrics
             .record_llm_call(self.workspace, self.provider, started.elapsed(), error);
         result
+    }
+}
+
+#[cfg(test)]
+mod session_cipher_tests {
+    use super::*;
+
+    #[test]
+    fn session_keys_are_sealed_and_only_open_for_their_own_bot_and_key() {
+        let cipher = SessionCipher(Arc::new(Crypto::new([7; 32])));
+
+        let sealed = cipher.seal(b"bot-a/session/1", b"ratchet").unwrap();
+
+        assert_ne!(sealed, b"ratchet");
+        assert_eq!(
+            cipher.open(b"bot-a/session/1", &sealed).unwrap(),
+            b"ratchet"
+        );
+        assert!(cipher.open(b"bot-b/session/1", &sealed).is_err());
+        let other_key = SessionCipher(Arc::new(Crypto::new([8; 32])));
+        assert!(other_key.open(b"bot-a/session/1", &sealed).is_err());
     }
 }

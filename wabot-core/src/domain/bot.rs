@@ -100,7 +100,15 @@ pub enum TransportConfig {
     /// In-memory sandbox: the dashboard's chat simulator plays the customer.
     #[default]
     Sandbox,
-    /// WhatsApp Web driven in a headless Chromium.
+    /// The WhatsApp multi-device protocol spoken natively (whatsapp-rust): no browser, about a
+    /// megabyte per session, the session keys stored (encrypted) in the bot's own database so a
+    /// restart or another replica resumes without a QR code. The default for WhatsApp bots.
+    Native {
+        /// Phone number for pairing-code login instead of QR.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pairing_phone: Option<String>,
+    },
+    /// WhatsApp Web driven in a headless Chromium (the fallback engine).
     ///
     /// The Chromium executable is not a bot setting: it is the host's configuration (the
     /// adapter's factory), because whoever edits a bot must not choose a program the server
@@ -121,10 +129,11 @@ pub enum TransportConfig {
 }
 
 impl TransportConfig {
-    /// The short name of the transport kind: `sandbox`, `web` or `cloud`.
+    /// The short name of the transport kind: `sandbox`, `native`, `web` or `cloud`.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Sandbox => "sandbox",
+            Self::Native { .. } => "native",
             Self::Web { .. } => "web",
             Self::Cloud { .. } => "cloud",
         }
@@ -373,5 +382,21 @@ mod tests {
                 .unwrap()
                 .contains("chromium")
         );
+    }
+
+    #[test]
+    fn a_native_transport_is_stored_as_its_kind_with_an_optional_pairing_phone() {
+        let native = TransportConfig::Native {
+            pairing_phone: None,
+        };
+
+        let json = serde_json::to_string(&native).unwrap();
+
+        assert_eq!(json, r#"{"kind":"native"}"#);
+        assert_eq!(
+            serde_json::from_str::<TransportConfig>(&json).unwrap(),
+            native
+        );
+        assert_eq!(native.kind(), "native");
     }
 }

@@ -20,14 +20,14 @@ use crate::{error::ApiError, network::check_tenant_url};
 #[derive(Debug, Clone, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct Transport {
-    // `sandbox`, `web` or `cloud`.
+    // `sandbox`, `native` (recommended), `web` or `cloud`.
     pub(crate) kind: TransportKind,
     /// Not settable: the Chromium executable is the operator's configuration
     /// (`[chromium] path` of the server), not a bot setting. A request that sets it is
     /// refused with 422; it is never returned.
     #[oai(write_only, deprecated)]
     pub chromium_path: Option<String>,
-    /// `web`: pair with a pairing code sent to this phone instead of a QR code.
+    /// `native`, `web`: pair with a pairing code sent to this phone instead of a QR code.
     pub pairing_phone: Option<String>,
     /// `cloud`: the business phone number id from Meta (required for `cloud`).
     pub phone_number_id: Option<String>,
@@ -46,6 +46,10 @@ impl From<&TransportConfig> for Transport {
         };
         match t {
             TransportConfig::Sandbox => {}
+            TransportConfig::Native { pairing_phone } => {
+                out.kind = TransportKind::Native;
+                out.pairing_phone = pairing_phone.clone();
+            }
             TransportConfig::Web { pairing_phone } => {
                 out.kind = TransportKind::Web;
                 out.pairing_phone = pairing_phone.clone();
@@ -80,18 +84,22 @@ impl Transport {
                  operator's configuration (`[chromium] path`); remove the field",
             ));
         }
+        let pairing_phone = || -> Result<Option<String>, ApiError> {
+            nonblank(&self.pairing_phone)
+                .map(|p| {
+                    domain::Phone::parse(&p, None)
+                        .map(|p| p.as_str().to_string())
+                        .map_err(|e| ApiError::invalid("transport.pairing_phone", e.message))
+                })
+                .transpose()
+        };
         Ok(match self.kind {
             TransportKind::Sandbox => TransportConfig::Sandbox,
+            TransportKind::Native => TransportConfig::Native {
+                pairing_phone: pairing_phone()?,
+            },
             TransportKind::Web => TransportConfig::Web {
-                pairing_phone: match nonblank(&self.pairing_phone) {
-                    Some(p) => Some(
-                        domain::Phone::parse(&p, None)
-                            .map_err(|e| ApiError::invalid("transport.pairing_phone", e.message))?
-                            .as_str()
-                            .to_string(),
-                    ),
-                    None => None,
-                },
+                pairing_phone: pairing_phone()?,
             },
             TransportKind::Cloud => TransportConfig::Cloud {
                 phone_number_id: nonblank(&self.phone_number_id).ok_or_else(|| {

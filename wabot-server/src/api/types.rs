@@ -198,7 +198,9 @@ impl From<Weekday> for chrono::Weekday {
 pub enum TransportKind {
     /// In-memory sandbox (the chat simulator).
     Sandbox,
-    /// WhatsApp Web in headless Chromium (pair by QR).
+    /// The WhatsApp protocol spoken natively, no browser (pair by QR or code). Recommended.
+    Native,
+    /// WhatsApp Web in headless Chromium (pair by QR or code): the fallback engine.
     Web,
     /// The official WhatsApp Business Cloud API.
     Cloud,

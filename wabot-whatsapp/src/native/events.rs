@@ -5,11 +5,12 @@
 
 use chrono::{DateTime, Utc};
 use wabot_core::{
-    domain::ContactId,
+    domain::{ContactId, DeliveryStatus},
     ports::{DisconnectReason, InboundKind, InboundMessage, TransportEvent},
 };
 use whatsapp_rust::{
-    prelude::{Event, MessageExt},
+    prelude::{Event, MessageExt, wa},
+    wacore::types::presence::ReceiptType,
     wacore_binary::Jid,
 };
 
@@ -32,6 +33,17 @@ pub enum NativeEvent {
     },
     /// The phone removed this device (or the server refused the session for good).
     LoggedOut,
+    /// The session was opened elsewhere (`stream:error` conflict / replaced).
+    Replaced,
+    /// Every QR code expired without a scan.
+    QrExpired,
+    /// Delivery progress of messages this account sent.
+    Delivery {
+        /// The messages' ids.
+        ids: Vec<String>,
+        /// Their new status.
+        status: DeliveryStatus,
+    },
     /// The connection dropped (the client reconnects by itself).
     Disconnected(String),
     /// A message arrived.
@@ -55,8 +67,11 @@ pub struct NativeMessage {
     pub push_name: Option<String>,
     /// The text (or caption), if any.
     pub text: Option<String>,
-    /// What the message is when it has no text (`image`, `reaction`, `protocol`, …).
-    pub media_type: String,
+    /// What the message is, from its content: `text`, `image`, `video`, `audio`, `document`,
+    /// `sticker`, `location`, `contact`, `reaction`, `edit`, `delete`, `poll`, `protocol`
+    /// (key distribution, history sync, app-state keys: nothing for a person), or the crate's
+    /// type name for anything else.
+    pub content: String,
     /// When it was sent.
     pub sent_at: DateTime<Utc>,
 }
@@ -80,7 +95,31 @@ pub fn from_crate_event(event: &Event, own_phone: Option<String>) -> Vec<NativeE
         }],
         Event::Connected(_) => vec![NativeEvent::Connected { phone: own_phone }],
         Event::LoggedOut(_) => vec![NativeEvent::LoggedOut],
+        Event::StreamReplaced(_) => vec![NativeEvent::Replaced],
+        Event::PairingQrCodesExhausted(_) => vec![NativeEvent::QrExpired],
         Event::Disconnected(d) => vec![NativeEvent::Disconnected(d.reason.to_string())],
+        Event::Receipt(r) if !r.source.is_from_me => {
+            let status = match r.r#type {
+                ReceiptType::Sent => DeliveryStatus::Sent,
+                ReceiptType::Delivered => DeliveryStatus::Delivered,
+                ReceiptType::Read | ReceiptType::Played => DeliveryStatus::Read,
+                _ => return Vec::new(),
+            };
+            vec![NativeEvent::Delivery {
+                ids: r.message_ids.iter().map(|id| id.to_string()).collect(),
+                status,
+            }]
+        }
+        Event::ServerAck(ack) if ack.class.as_deref() == Some("message") => {
+            vec![NativeEvent::Delivery {
+                ids: vec![ack.id.clone()],
+                status: if ack.error.is_some() {
+                    DeliveryStatus::Failed
+                } else {
+                    DeliveryStatus::Sent
+                },
+            }]
+        }
         Event::Messages(_) => event
             .messages()
             .map(|m| {
@@ -96,11 +135,7 @@ pub fn from_crate_event(event: &Event, own_phone: Option<String>) -> Vec<NativeE
                     group: source.is_group,
                     push_name: Some(info.push_name.clone()).filter(|n| !n.trim().is_empty()),
                     text: m.message.text_content().map(str::to_string),
-                    media_type: if info.media_type.is_empty() {
-                        info.r#type.clone()
-                    } else {
-                        info.media_type.clone()
-                    },
+                    content: content_of(&m.message, &info.r#type),
                     sent_at: info.timestamp,
                 })
             })
@@ -109,9 +144,56 @@ pub fn from_crate_event(event: &Event, own_phone: Option<String>) -> Vec<NativeE
     }
 }
 
+/// What a message carries, named from its content (see [`NativeMessage::content`]).
+fn content_of(message: &wa::Message, crate_type: &str) -> String {
+    let m = message.get_base_message();
+    let name = if let Some(p) = m.protocol_message.as_option() {
+        // Type 0 is REVOKE (deleted for everyone); an edit carries the new message.
+        if p.edited_message.is_set() {
+            "edit"
+        } else if p.r#type == Some(wa::message::protocol_message::Type::REVOKE) {
+            "delete"
+        } else {
+            "protocol"
+        }
+    } else if m.edited_message.is_set() {
+        "edit"
+    } else if m.conversation.is_some() || m.extended_text_message.is_set() {
+        "text"
+    } else if m.image_message.is_set() {
+        "image"
+    } else if m.video_message.is_set() || m.ptv_message.is_set() {
+        "video"
+    } else if m.audio_message.is_set() {
+        "audio"
+    } else if m.document_message.is_set() || m.document_with_caption_message.is_set() {
+        "document"
+    } else if m.sticker_message.is_set() {
+        "sticker"
+    } else if m.location_message.is_set() || m.live_location_message.is_set() {
+        "location"
+    } else if m.contact_message.is_set() || m.contacts_array_message.is_set() {
+        "contact"
+    } else if m.reaction_message.is_set() || m.enc_reaction_message.is_set() {
+        "reaction"
+    } else if m.poll_creation_message.is_set() || m.poll_update_message.is_set() {
+        "poll"
+    } else if m.sender_key_distribution_message.is_set() {
+        "protocol"
+    } else {
+        return if crate_type.is_empty() {
+            "unknown".into()
+        } else {
+            crate_type.into()
+        };
+    };
+    name.into()
+}
+
 /// The wabot event for a reduced one; `None` for what wabot ignores (status broadcasts,
-/// newsletters, messages without a usable sender). Messages typed on the owner's phone are
-/// not reported yet (see issue 11: they should become agent messages).
+/// newsletters, protocol messages, messages without a usable sender) and for a delivery of
+/// several messages (use [`to_transport_events`]). Messages typed on the owner's phone are
+/// not reported: wabot's transport port has no event for them yet.
 pub fn to_transport_event(event: NativeEvent) -> Option<TransportEvent> {
     Some(match event {
         NativeEvent::Qr(code) => TransportEvent::Qr { code },
@@ -123,16 +205,42 @@ pub fn to_transport_event(event: NativeEvent) -> Option<TransportEvent> {
         NativeEvent::LoggedOut => TransportEvent::Disconnected {
             reason: DisconnectReason::Logout,
         },
+        NativeEvent::Replaced => TransportEvent::Disconnected {
+            reason: DisconnectReason::Conflict,
+        },
+        NativeEvent::QrExpired => TransportEvent::Disconnected {
+            reason: DisconnectReason::Timeout,
+        },
         NativeEvent::Disconnected(why) => TransportEvent::Disconnected {
             reason: DisconnectReason::Network(why),
         },
+        // One event per message: `to_transport_events` splits batches.
+        NativeEvent::Delivery { mut ids, status } if ids.len() == 1 => TransportEvent::Ack {
+            provider_message_id: ids.remove(0),
+            status,
+        },
+        NativeEvent::Delivery { .. } => return None,
         NativeEvent::Message(m) => return inbound(m).map(TransportEvent::Inbound),
     })
 }
 
+/// Every wabot event for a reduced one (a receipt for several messages gives one ack each).
+pub fn to_transport_events(event: NativeEvent) -> Vec<TransportEvent> {
+    match event {
+        NativeEvent::Delivery { ids, status } => ids
+            .into_iter()
+            .map(|provider_message_id| TransportEvent::Ack {
+                provider_message_id,
+                status,
+            })
+            .collect(),
+        other => to_transport_event(other).into_iter().collect(),
+    }
+}
+
 fn inbound(m: NativeMessage) -> Option<InboundMessage> {
     let ignored = m.chat.ends_with("@broadcast") || m.chat.ends_with("@newsletter");
-    if ignored || m.from_me {
+    if ignored || m.from_me || m.content == "protocol" {
         return None;
     }
     // A contact is its phone number when known (also behind a LID), else the LID itself.
@@ -141,11 +249,13 @@ fn inbound(m: NativeMessage) -> Option<InboundMessage> {
         _ => m.chat.clone(),
     };
     let from = ContactId::parse(&contact).ok()?;
-    let kind = match (&m.text, m.group) {
-        (_, true) => InboundKind::Group,
-        (Some(_), false) => InboundKind::Text,
-        (None, false) if m.media_type == "protocol" => return None,
-        (None, false) => InboundKind::Media(m.media_type.clone()),
+    let kind = match (m.group, m.content.as_str()) {
+        (true, _) => InboundKind::Group,
+        (false, "text") => InboundKind::Text,
+        (false, "image" | "video" | "audio" | "document" | "sticker") => {
+            InboundKind::Media(m.content.clone())
+        }
+        (false, _) => InboundKind::Other(m.content.clone()),
     };
     Some(InboundMessage {
         provider_message_id: m.id,
@@ -170,7 +280,7 @@ mod tests {
             group: false,
             push_name: Some("Ana".into()),
             text: Some(body.into()),
-            media_type: "text".into(),
+            content: "text".into(),
             sent_at: DateTime::<Utc>::UNIX_EPOCH,
         }
     }
@@ -251,13 +361,103 @@ mod tests {
         };
         let protocol = NativeMessage {
             text: None,
-            media_type: "protocol".into(),
+            content: "protocol".into(),
             ..text("34612345678@s.whatsapp.net", Some("34612345678"), "")
         };
 
         for m in [status, newsletter, own, protocol] {
             assert_eq!(to_transport_event(NativeEvent::Message(m)), None);
         }
+    }
+
+    #[test]
+    fn a_receipt_for_several_messages_becomes_one_ack_each() {
+        let events = to_transport_events(NativeEvent::Delivery {
+            ids: vec!["3EB0A".into(), "3EB0B".into()],
+            status: DeliveryStatus::Read,
+        });
+
+        let acked: Vec<_> = events
+            .iter()
+            .map(|e| match e {
+                TransportEvent::Ack {
+                    provider_message_id,
+                    status,
+                } => (provider_message_id.as_str(), *status),
+                other => panic!("expected an ack, got {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            acked,
+            [
+                ("3EB0A", DeliveryStatus::Read),
+                ("3EB0B", DeliveryStatus::Read)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_session_opened_elsewhere_or_unscanned_qr_codes_end_with_their_reason() {
+        let reasons: Vec<_> = [NativeEvent::Replaced, NativeEvent::QrExpired]
+            .into_iter()
+            .flat_map(to_transport_events)
+            .collect();
+
+        assert_eq!(
+            reasons,
+            [
+                TransportEvent::Disconnected {
+                    reason: DisconnectReason::Conflict
+                },
+                TransportEvent::Disconnected {
+                    reason: DisconnectReason::Timeout
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn locations_reactions_edits_and_deletes_are_stored_with_their_kind() {
+        let kinds: Vec<_> = ["location", "reaction", "edit", "delete", "contact"]
+            .into_iter()
+            .map(|content| NativeMessage {
+                text: None,
+                content: content.into(),
+                ..text("34612345678@s.whatsapp.net", Some("34612345678"), "")
+            })
+            .filter_map(|m| match to_transport_event(NativeEvent::Message(m)) {
+                Some(TransportEvent::Inbound(m)) => Some(m.kind),
+                _ => None,
+            })
+            .collect();
+
+        let other = |k: &str| InboundKind::Other(k.into());
+        assert_eq!(
+            kinds,
+            [
+                other("location"),
+                other("reaction"),
+                other("edit"),
+                other("delete"),
+                other("contact")
+            ]
+        );
+    }
+
+    #[test]
+    fn content_is_named_from_the_message_itself() {
+        let image = wa::Message {
+            image_message: whatsapp_rust::buffa::MessageField::some(Default::default()),
+            ..Default::default()
+        };
+        let text = wa::Message {
+            conversation: Some("hola".into()),
+            ..Default::default()
+        };
+
+        assert_eq!(content_of(&image, "media"), "image");
+        assert_eq!(content_of(&text, "text"), "text");
+        assert_eq!(content_of(&wa::Message::default(), "weird"), "weird");
     }
 
     #[test]
@@ -268,7 +468,7 @@ mod tests {
         };
         let image = NativeMessage {
             text: None,
-            media_type: "image".into(),
+            content: "image".into(),
             ..text("34612345678@s.whatsapp.net", Some("34612345678"), "")
         };
 

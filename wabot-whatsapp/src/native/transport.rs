@@ -1,6 +1,10 @@
 //! [`NativeTransport`]: one bot's WhatsApp session on whatsapp-rust, its keys in wabot's store.
 
-use std::sync::{Arc, Mutex};
+use std::{
+    collections::HashSet,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use async_trait::async_trait;
 use tokio::sync::{Notify, mpsc};
@@ -11,13 +15,15 @@ use wabot_core::{
 };
 use whatsapp_rust::{
     bot::BotHandle,
+    pair_code::PairCodeOptions,
     prelude::{Bot, Client, MessageBuilderExt, wa},
     wacore::net::{HttpClient, HttpRequest, HttpResponse, TransportFactory},
     wacore_binary::Jid,
 };
 
 use super::{
-    events::{NativeEvent, from_crate_event, phone_of, to_transport_event},
+    events::{NativeEvent, from_crate_event, phone_of, to_transport_events},
+    pacing::SendPacer,
     store::SessionBackend,
 };
 
@@ -45,11 +51,27 @@ impl NativeNetwork for WhatsAppNetwork {
 }
 
 /// Settings of a native session.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NativeConfig {
     /// The WhatsApp Web version to announce; `None` lets the crate look up the current one
     /// (an HTTP request at start).
     pub version: Option<(u32, u32, u32)>,
+    /// The shortest time between two messages the bot sends (anti-ban pacing, on top of the
+    /// engine's typing delay); zero turns pacing off. Default 1 s.
+    pub min_send_interval: Duration,
+    /// A phone number to pair with by code (typed on the phone under "Link with phone
+    /// number") instead of scanning a QR code; digits with country code.
+    pub pairing_phone: Option<String>,
+}
+
+impl Default for NativeConfig {
+    fn default() -> Self {
+        Self {
+            version: None,
+            min_send_interval: Duration::from_secs(1),
+            pairing_phone: None,
+        }
+    }
 }
 
 /// `Arc<dyn TransportFactory>` as the `TransportFactory` value the builder takes.
@@ -134,6 +156,9 @@ pub struct NativeTransport {
     config: NativeConfig,
     client: Mutex<Option<Arc<Client>>>,
     stop: Notify,
+    pacer: SendPacer,
+    /// Phone-number JIDs WhatsApp confirmed as registered (asked once per contact).
+    registered: Mutex<HashSet<String>>,
 }
 
 impl NativeTransport {
@@ -146,9 +171,11 @@ impl NativeTransport {
         Self {
             backend,
             network,
-            config,
             client: Mutex::new(None),
             stop: Notify::new(),
+            pacer: SendPacer::new(config.min_send_interval),
+            registered: Mutex::new(HashSet::new()),
+            config,
         }
     }
 
@@ -165,6 +192,46 @@ impl NativeTransport {
                         .into(),
                 )
             })
+    }
+}
+
+impl NativeTransport {
+    /// Fails with `Rejected` when WhatsApp says a phone number has no account. Asked once per
+    /// number; a failed lookup lets the send go ahead (the send itself then reports).
+    async fn ensure_registered(&self, client: &Client, jid: &Jid) -> Result<(), TransportError> {
+        if jid.server != "s.whatsapp.net" {
+            return Ok(());
+        }
+        let key = jid.to_string();
+        if self
+            .registered
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&key)
+        {
+            return Ok(());
+        }
+        match client
+            .contacts()
+            .is_on_whatsapp(std::slice::from_ref(jid))
+            .await
+        {
+            Ok(found) if found.iter().any(|r| r.is_registered) => {
+                self.registered
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(key);
+                Ok(())
+            }
+            Ok(_) => Err(TransportError::Rejected(format!(
+                "+{} is not on WhatsApp: check the number",
+                jid.user
+            ))),
+            Err(e) => {
+                tracing::debug!("native session: could not check {key} on WhatsApp: {e}");
+                Ok(())
+            }
+        }
     }
 }
 
@@ -205,8 +272,18 @@ impl MessagingTransport for NativeTransport {
                 }
                 async {}
             });
+        // A bot answers what arrives from now on: the phone's chat history is not needed
+        // (acknowledged so the phone considers it delivered, not downloaded).
+        builder = builder.skip_history_sync();
         if let Some(version) = self.config.version {
             builder = builder.with_version(version);
+        }
+        if let Some(phone) = &self.config.pairing_phone {
+            let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+            builder = builder.with_pair_code(PairCodeOptions {
+                phone_number: digits,
+                ..Default::default()
+            });
         }
         let bot = builder.build().await.map_err(|e| {
             TransportError::Unavailable(format!("could not start the WhatsApp client: {e}"))
@@ -221,9 +298,11 @@ impl MessagingTransport for NativeTransport {
                 event = rx.recv() => {
                     let Some(event) = event else { continue };
                     let logout = event == NativeEvent::LoggedOut;
-                    if let Some(out) = to_transport_event(event)
-                        && events.send(out).await.is_err()
-                    {
+                    let mut gone = false;
+                    for out in to_transport_events(event) {
+                        gone |= events.send(out).await.is_err();
+                    }
+                    if gone {
                         // The supervisor is gone: nobody listens any more.
                         break Ended::Stopped;
                     }
@@ -266,6 +345,8 @@ impl MessagingTransport for NativeTransport {
     async fn send_text(&self, to: &ContactId, body: &str) -> Result<SentMessage, TransportError> {
         let jid = jid_of(to)?;
         let client = self.client()?;
+        self.ensure_registered(&client, &jid).await?;
+        self.pacer.wait_turn().await;
         let sent = client
             .send_message(jid, wa::Message::text(body))
             .await

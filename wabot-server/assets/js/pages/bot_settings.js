@@ -15,7 +15,7 @@ function fill(b) {
   document.title = `${b.name} · wabot`;
   $('#bot-name').textContent = b.name;
   setPill($('#bot-status'), b.status, botStatusLabel(b.status));
-  $('#link-pair').hidden = b.transport.kind !== 'web';
+  $('#link-pair').hidden = b.transport.kind !== 'web' && b.transport.kind !== 'native';
   $('#link-sim').hidden = b.transport.kind !== 'sandbox';
   const run = $('#toggle-run');
   run.hidden = !canManage();
@@ -75,7 +75,7 @@ function modelFields() {
 function hoursFields() { $('#wh-fields').hidden = !$('#wh-on').checked; }
 function transportFields() {
   const k = form.querySelector('input[name="t_kind"]:checked')?.value;
-  $('#t-web').hidden = k !== 'web';
+  $('#t-web').hidden = k !== 'web' && k !== 'native';
   $('#t-cloud').hidden = k !== 'cloud';
 }
 

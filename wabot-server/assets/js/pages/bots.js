@@ -8,7 +8,7 @@ const bots = new Map(); // id -> {bot, status, detail, leadsToday, messagesToday
 const startOfToday = () => { const d = new Date(); d.setHours(0, 0, 0, 0); return d.toISOString(); };
 
 function transportLabel(kind) {
-  return { sandbox: 'Sandbox', web: 'WhatsApp Web', cloud: 'Cloud API' }[kind] || kind;
+  return { sandbox: 'Sandbox', native: 'WhatsApp', web: 'WhatsApp Web (browser)', cloud: 'Cloud API' }[kind] || kind;
 }
 
 function statusDetail(b) {
@@ -33,7 +33,7 @@ function card(entry) {
     }, icon(running ? 'stop' : 'play'), running ? 'Stop' : 'Start'));
   }
   if (bot.transport.kind === 'sandbox') actions.push(h('a', { class: 'btn small', href: `/bots/${bot.id}/simulator` }, icon('chat'), 'Simulator'));
-  if (bot.transport.kind === 'web') actions.push(h('a', { class: 'btn small', href: `/bots/${bot.id}/pair` }, icon('qr'), 'Pair'));
+  if (bot.transport.kind === 'web' || bot.transport.kind === 'native') actions.push(h('a', { class: 'btn small', href: `/bots/${bot.id}/pair` }, icon('qr'), 'Pair'));
   actions.push(h('a', { class: 'btn small', href: `/bots/${bot.id}` }, icon('settings'), 'Settings'));
   const el = h('article', { class: 'card bot-card', dataset: { botId: bot.id }, 'aria-labelledby': `bot-${bot.id}` },
     h('header', {},
@@ -182,7 +182,7 @@ form.addEventListener('submit', async (e) => {
       dlg.close();
       form.reset();
       toast(`Created ${bot.name}`, { kind: 'success', timeout: 3000 });
-      location.assign(kind === 'sandbox' ? `/bots/${bot.id}/simulator` : kind === 'web' ? `/bots/${bot.id}/pair` : `/bots/${bot.id}`);
+      location.assign(kind === 'sandbox' ? `/bots/${bot.id}/simulator` : kind === 'web' || kind === 'native' ? `/bots/${bot.id}/pair` : `/bots/${bot.id}`);
     } catch (err) {
       showError(form, err);
     }

@@ -52,7 +52,7 @@ function applyStatus(status, detail) {
 async function load() {
   bot = await get(`/bots/${id}`);
   $('#crumb-bot').textContent = bot.name;
-  if (bot.transport.kind !== 'web') {
+  if (bot.transport.kind !== 'web' && bot.transport.kind !== 'native') {
     showWaiting(bot.transport.kind === 'sandbox'
       ? 'This is a sandbox bot: it needs no phone. Try it in the chat simulator instead.'
       : 'This bot uses the WhatsApp Cloud API, which is connected with credentials, not a QR code.', false);

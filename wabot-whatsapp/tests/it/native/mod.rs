@@ -54,6 +54,7 @@ fn start(
     let config = NativeConfig {
         // A fixed version: the client must not look one up over HTTP.
         version: Some((2, 3000, 1)),
+        ..NativeConfig::default()
     };
     let transport = Arc::new(NativeTransport::new(
         backend,
