@@ -58,39 +58,3 @@ export function qs(params) {
   const s = u.toString();
   return s ? '?' + s : '';
 }
-
-// The WebSocket sends domain objects; the REST API sends API bodies. These turn the former
-// into the latter so pages handle one shape.
-
-/** A lead as the REST API shows it. */
-export function normLead(l) {
-  if (!l) return l;
-  if ('handled_by_agent' in l) return l;
-  const h = l.handler;
-  return {
-    id: l.id, workspace_id: l.workspace_id, bot_id: l.bot_id,
-    contact: typeof l.contact === 'string' ? l.contact : String(l.contact ?? ''),
-    display_name: l.display_name ?? null,
-    fields: {
-      name: l.fields?.name ?? null, email: l.fields?.email ?? null,
-      phone: l.fields?.phone ?? null, location: l.fields?.location ?? null,
-    },
-    status: l.status, assignee: l.assignee ?? null,
-    handled_by_agent: h && h.by === 'agent' ? h.agent : null,
-    created_at: l.created_at, updated_at: l.updated_at, qualified_at: l.qualified_at ?? null,
-    unanswered_since: l.unanswered_since ?? null,
-  };
-}
-
-/** A message as the REST API shows it. */
-export function normMessage(m) {
-  if (!m) return m;
-  if (typeof m.sender === 'string') return m;
-  const s = m.sender || {};
-  return {
-    id: m.id, bot_id: m.bot_id, lead_id: m.lead_id, direction: m.direction,
-    sender: s.kind || (m.direction === 'inbound' ? 'contact' : 'bot'),
-    agent_id: s.kind === 'agent' ? s.user : null,
-    body: m.body, delivery: m.delivery, error: m.error || null, created_at: m.created_at,
-  };
-}

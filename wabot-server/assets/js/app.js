@@ -1,7 +1,7 @@
 // The dashboard shell: boot data, navigation, sign-out, live connection and lead alerts.
 // Every page module imports this first.
 
-import { get, normLead } from './api.js';
+import { get } from './api.js';
 import { on, startLive } from './ws.js';
 import { $, toast, leadName } from './ui.js';
 
@@ -71,9 +71,9 @@ function alertLead(title, lead) {
 }
 
 function initAlerts() {
-  on('lead.qualified', (d) => alertLead('New qualified lead', normLead(d.lead)));
+  on('lead.qualified', (d) => alertLead('New qualified lead', d.lead));
   on('lead.assigned', (d) => {
-    if (d.assignee && d.assignee === boot.user_id) alertLead('A lead was assigned to you', normLead(d.lead));
+    if (d.assignee && d.assignee === boot.user_id) alertLead('A lead was assigned to you', d.lead);
   });
   on('lead.attention', (d) => {
     if (d.agent === boot.user_id && !(boot.page === 'conversation' && boot.lead_id === d.lead_id)) {

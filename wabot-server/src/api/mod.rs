@@ -22,6 +22,7 @@ use crate::{auth::Principal, error::ApiError, state::AppState};
 
 pub mod bot_model;
 pub mod bots;
+pub mod events;
 pub mod leads;
 pub mod llm_test;
 pub mod members;

@@ -92,7 +92,7 @@ pub struct ScheduleList {
 }
 
 /// One execution of a schedule.
-#[derive(Debug, Object)]
+#[derive(Debug, Clone, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct ScheduleRunBody {
     /// The schedule.

@@ -1,7 +1,8 @@
 //! The delivery worker: events → outbox → signed POSTs with retries.
 //!
 //! Two tasks share the work. The *enqueuer* subscribes to the [`EventBus`] and, for each event a
-//! webhook wants, stores a [`WebhookDelivery`] (the exact JSON body) in the outbox. The
+//! webhook wants, stores a [`WebhookDelivery`] (the exact JSON body,
+//! [`webhook_payload`](crate::api::events::webhook_payload)) in the outbox. The
 //! *sender* claims due deliveries with a lease ([`WebhookStore::claim_due_deliveries`]), so
 //! several replicas never send the same attempt twice, POSTs them, and records the outcome:
 //! `delivered` on a 2xx, otherwise a retry after an exponentially growing, jittered delay, and
@@ -215,24 +216,18 @@ impl Worker {
         if hooks.is_empty() {
             return Ok(0);
         }
-        let data = serde_json::to_value(event).unwrap_or(serde_json::Value::Null);
+        let data = crate::api::events::event_data(event);
         let deliveries: Vec<WebhookDelivery> = hooks
             .iter()
             .filter(|h| h.wants(name))
             .map(|h| {
                 let id = Uuid::now_v7();
-                let payload = serde_json::json!({
-                    "id": id,
-                    "event": name,
-                    "workspace_id": workspace,
-                    "created_at": now,
-                    "data": data,
-                });
+                let payload = crate::api::events::webhook_payload(id, event, &data, now);
                 WebhookDelivery {
                     id,
                     webhook_id: h.id,
                     event: name.to_string(),
-                    payload: payload.to_string(),
+                    payload,
                     state: DeliveryState::Pending,
                     attempts: 0,
                     next_attempt_at: now,

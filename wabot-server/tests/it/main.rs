@@ -9,6 +9,7 @@ mod bots;
 mod cloud_webhook;
 mod crash;
 mod csv_export;
+mod events;
 mod leads;
 mod limits;
 mod llm_test;

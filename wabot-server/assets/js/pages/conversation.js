@@ -1,7 +1,7 @@
 // Conversation with one lead: live messages with delivery ticks, editable lead fields, take
 // over / reply / release, status and assignment.
 
-import { boot, get, post, put, patch, on, normLead, normMessage, h, sendFailure, $, setPill, leadStatusLabel, leadName, prettyContact, initials, time, day, dateTime, toast, busy, clearErrors, showError, members } from '../app.js';
+import { boot, get, post, put, patch, on, h, sendFailure, $, setPill, leadStatusLabel, leadName, prettyContact, initials, time, day, dateTime, toast, busy, clearErrors, showError, members } from '../app.js';
 
 const id = boot.lead_id;
 const chat = $('#chat');
@@ -117,7 +117,7 @@ replyForm.addEventListener('submit', async (e) => {
     try {
       const m = await post(`/leads/${id}/reply`, { body: text });
       replyInput.value = '';
-      add(normMessage(m));
+      add(m);
     } catch (e2) { err.textContent = e2.message; err.hidden = false; }
   });
   $('#reply-send').disabled = replyInput.disabled;
@@ -150,7 +150,7 @@ $('#lead-assignee').addEventListener('change', async (e) => {
   catch (err) { e.target.value = lead.assignee || ''; toast('Could not assign the lead', { body: err.message, kind: 'error' }); }
 });
 
-function onMessage(d) { const m = normMessage(d.message); if (m && m.lead_id === id) { chat.querySelector('.empty-chat')?.remove(); add(m); } }
+function onMessage(d) { const m = d.message; if (m && m.lead_id === id) { chat.querySelector('.empty-chat')?.remove(); add(m); } }
 on('message.received', onMessage);
 on('message.sent', onMessage);
 on('message.delivery', (d) => {
@@ -158,7 +158,7 @@ on('message.delivery', (d) => {
   if (m) add({ ...m, delivery: d.status });
 });
 for (const ev of ['lead.updated', 'lead.qualified', 'lead.assigned']) {
-  on(ev, (d) => { const l = normLead(d.lead); if (l && l.id === id) renderLead(l); });
+  on(ev, (d) => { const l = d.lead; if (l && l.id === id) renderLead(l); });
 }
 on('reconnected', () => load().catch(() => {}));
 

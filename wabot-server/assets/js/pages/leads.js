@@ -1,7 +1,7 @@
 // Leads: a pipeline (columns by status) and a table, with filters, search and CSV export.
 // New and changed leads arrive live over /ws.
 
-import { boot, get, qs, on, normLead, h, $, $$, pill, leadStatusLabel, LEAD_STATUSES, leadName, prettyContact, ago, dateTime, empty, members } from '../app.js';
+import { boot, get, qs, on, h, $, $$, pill, leadStatusLabel, LEAD_STATUSES, leadName, prettyContact, ago, dateTime, empty, members } from '../app.js';
 
 const board = $('#board');
 const tbody = $('#lead-table tbody');
@@ -119,7 +119,7 @@ for (const b of $$('.seg')) b.addEventListener('click', () => setView(b.dataset.
 $('#load-more').addEventListener('click', () => load(true));
 
 for (const ev of ['lead.updated', 'lead.qualified', 'lead.assigned']) {
-  on(ev, (d) => { const l = normLead(d.lead); if (!l) return; leads.set(l.id, l); render(l.id); });
+  on(ev, (d) => { const l = d.lead; if (!l) return; leads.set(l.id, l); render(l.id); });
 }
 on('reconnected', () => load().catch(() => {}));
 

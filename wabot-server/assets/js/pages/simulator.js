@@ -1,7 +1,7 @@
 // Chat simulator for sandbox bots: type as a customer, watch the bot reply (live over /ws)
 // and the lead fill in.
 
-import { boot, get, post, on, normLead, normMessage, h, sendFailure, $, setPill, botStatusLabel, toast, time, leadStatusLabel, pill, canManage } from '../app.js';
+import { boot, get, post, on, h, sendFailure, $, setPill, botStatusLabel, toast, time, leadStatusLabel, pill, canManage } from '../app.js';
 
 const id = boot.bot_id;
 const chat = $('#chat');
@@ -178,7 +178,7 @@ $('#new-customer').addEventListener('click', () => {
 });
 
 function onMessage(d) {
-  const m = normMessage(d.message);
+  const m = d.message;
   if (m && m.bot_id === id && leadId && m.lead_id === leadId) add(m);
 }
 on('message.received', onMessage);
@@ -192,7 +192,7 @@ on('message.delivery', (d) => {
 });
 for (const ev of ['lead.updated', 'lead.qualified', 'lead.assigned']) {
   on(ev, (d) => {
-    const l = normLead(d.lead);
+    const l = d.lead;
     if (l && (l.id === leadId || (!leadId && l.bot_id === id && l.contact === contact))) renderLead(l);
   });
 }
