@@ -185,16 +185,21 @@ impl Engine {
 
         // 3. Deterministic parsing is cheap and never fails: its findings are saved whatever
         // the model does afterwards.
+        // The recent messages are read once here and reused for the model's prompt (step 5).
         let region = lead.contact_region();
         let mut changed = false;
+        let mut recent = None;
         if bot.features.lead_capture {
-            let found = extract::parse_message(text, region.as_deref());
-            // E-mail and phone are strictly validated, so a newer one is a correction the
-            // customer typed; name and location come from phrase heuristics and only fill
-            // gaps, so a false positive can never replace a good value.
-            let (strict, heuristic) = found.split_strict();
-            changed |= !lead.fields.merge(strict, true).is_empty();
-            changed |= !lead.fields.merge(heuristic, false).is_empty();
+            let messages = deps
+                .store
+                .recent_messages(lead.id, self.inner.config.history_messages)
+                .await?;
+            let context = extract::Context::from_history(region.as_deref(), &messages, inbound.id);
+            // E-mail and phone replace older values; a stated name corrects a guess; other
+            // names and places only fill gaps (see `Findings::merge_into`).
+            let found = extract::parse_reply(text, &context);
+            changed |= !found.merge_into(&mut lead.fields, &context).is_empty();
+            recent = Some(messages);
         }
 
         // 4. Working hours.
@@ -241,7 +246,7 @@ impl Engine {
             });
         }
         let (text, fallback) = self
-            .compose(bot, &mut lead, inbound.id, region.as_deref(), now)
+            .compose(bot, &mut lead, recent, inbound.id, region.as_deref(), now)
             .await?;
         self.qualify(bot, &mut lead, now).await?;
 
@@ -273,22 +278,26 @@ impl Engine {
 
     /// Step 5: the reply text (the model's, or the fallback message when it fails) and, run
     /// concurrently, the model's extraction merged into the lead. Returns the text and whether
-    /// it is the fallback.
+    /// it is the fallback. `recent` holds the recent messages when step 3 already read them.
     async fn compose(
         &self,
         bot: &Bot,
         lead: &mut Lead,
+        recent: Option<Vec<Message>>,
         answering: MessageId,
         region: Option<&str>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(String, bool)> {
         let deps = &self.inner.deps;
-        let history = history_as_of(
-            deps.store
-                .recent_messages(lead.id, self.inner.config.history_messages)
-                .await?,
-            answering,
-        );
+        let recent = match recent {
+            Some(messages) => messages,
+            None => {
+                deps.store
+                    .recent_messages(lead.id, self.inner.config.history_messages)
+                    .await?
+            }
+        };
+        let history = history_as_of(recent, answering);
         let (reply, extracted) = match deps.llm.client_for(bot) {
             Err(e) => (ReplyText::Fallback(e), None),
             Ok(llm) => {

@@ -8,6 +8,13 @@
 //! other people ("my wife's email is…"), numbers the customer asks not to use, dates, amounts
 //! and references are left out, and a doubtful value is not taken.
 //!
+//! [`parse_reply`] reads a message in its conversation ([`Context`]): the contact's country,
+//! whose places are preferred, and the bot's question in force ([`Asked`]), so that a bare
+//! "Leicester" after "Whereabouts are you?" is the location and a bare "Nerea" after "¿Cómo te
+//! llamas?" is the name. Places are recognised against an embedded gazetteer of GeoNames'
+//! populated places (CC BY 4.0). [`Findings::merge_into`] merges what was found into a lead
+//! the way the engine does.
+//!
 //! [`extraction_instructions`] is the system prompt of a JSON-mode extraction request, and
 //! [`parse_extraction_json`] validates the model's answer with the same domain types.
 //!
@@ -22,7 +29,9 @@
 //! assert!(fields.email.is_none());
 //! ```
 
+mod context;
 mod email;
+mod gazetteer;
 mod json;
 mod location;
 mod name;
@@ -35,6 +44,8 @@ mod vocab;
 mod conversations;
 #[cfg(test)]
 mod quality;
+
+pub use context::{Asked, Certainty, Context, Findings};
 
 use crate::{LlmError, domain::LeadFields};
 
@@ -50,17 +61,51 @@ const MAX_MESSAGE_BYTES: usize = 16 * 1024;
 /// [`crate::domain::Phone`], [`crate::domain::PersonName`], [`crate::domain::Location`]); a
 /// field the customer did not clearly give as their own is `None`.
 pub fn parse_message(text: &str, region: Option<&str>) -> LeadFields {
+    parse_reply(
+        text,
+        &Context {
+            region,
+            ..Context::default()
+        },
+    )
+    .fields
+}
+
+/// Deterministic extraction from one customer message read in its conversation.
+///
+/// Everything [`parse_message`] finds, plus what the context makes clear: a short reply to the
+/// bot's question for the name or the location is that field (never a greeting, an e-mail or
+/// a well-known place of the contact's country as a name), and places of the contact's own
+/// country are recognised after a preposition ("desde Vigo") in any case. Merge the result
+/// with [`Findings::merge_into`].
+///
+/// ```
+/// use wabot_core::extract::{Asked, Context, parse_reply};
+///
+/// let context = Context {
+///     region: Some("ES"),
+///     asked: Asked::from_bot_messages(["¿Y desde dónde nos escribes?"]),
+///     ..Context::default()
+/// };
+/// let found = parse_reply("de granada", &context);
+/// assert_eq!(found.fields.location.unwrap().as_str(), "Granada");
+/// ```
+pub fn parse_reply(text: &str, context: &Context<'_>) -> Findings {
     let mut cut = text.len().min(MAX_MESSAGE_BYTES);
     while !text.is_char_boundary(cut) {
         cut -= 1;
     }
     let text = &text[..cut];
     let tokens = text::tokenize(text);
-    LeadFields {
-        name: name::find(&tokens),
-        email: email::find(text, &tokens),
-        location: location::find(&tokens),
-        phone: phone::find(text, &tokens, region),
+    let name = name::find(&tokens, context);
+    Findings {
+        fields: LeadFields {
+            name: name.as_ref().map(|(n, _)| n.clone()),
+            email: email::find(text, &tokens),
+            location: location::find(&tokens, context),
+            phone: phone::find(text, &tokens, context.region),
+        },
+        name_certainty: name.map(|(_, c)| c),
     }
 }
 
@@ -116,6 +161,13 @@ mod tests {
         ] {
             let _ = parse_message(text, Some("ES"));
             let _ = parse_message(text, Some("??"));
+            let context = Context {
+                region: Some("ES"),
+                asked: Asked::from_bot_messages(["¿Cómo te llamas y de dónde eres?"]),
+                earlier: vec![text, "me llamo Ana"],
+            };
+            let found = parse_reply(text, &context);
+            found.merge_into(&mut LeadFields::default(), &context);
         }
     }
 }

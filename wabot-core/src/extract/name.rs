@@ -5,18 +5,96 @@
 //! "I'm interested" or "soy de Madrid" give no name.
 
 use super::{
-    text::{Gap, Token, is_organisation, phrase_at, tidy_case},
+    Certainty, Context, gazetteer,
+    text::{Gap, Token, is_organisation, phrase_at, tidy_case, tokenize},
     vocab,
 };
-use crate::domain::PersonName;
+use crate::domain::{LeadField, PersonName};
 
-/// The name the customer gives as their own, if a phrase introduces it.
-pub(super) fn find(tokens: &[Token<'_>]) -> Option<PersonName> {
-    explicit_name(tokens)
-        .or_else(|| loose_name(tokens))
-        .or_else(|| speaking_name(tokens))
-        .or_else(|| signature_name(tokens))
-        .and_then(|words| PersonName::parse(&tidy_case(&words)).ok())
+/// The name the customer gives as their own, if a phrase introduces it or the message answers
+/// the bot's question for the name; with how sure that is.
+pub(super) fn find(tokens: &[Token<'_>], context: &Context<'_>) -> Option<(PersonName, Certainty)> {
+    let region = context.region;
+    let stated = explicit_name(tokens)
+        .or_else(|| loose_name(tokens).filter(|w| !well_known_place(w, region)))
+        .map(|w| (w, Certainty::Stated));
+    let inferred = || {
+        context
+            .asked
+            .asks(LeadField::Name)
+            .then(|| reply_name(tokens))
+            .flatten()
+            .or_else(|| speaking_name(tokens))
+            .or_else(|| signature_name(tokens))
+            .filter(|w| !well_known_place(w, region))
+            .map(|w| (w, Certainty::Inferred))
+    };
+    let (words, certainty) = stated.or_else(inferred)?;
+    let name = PersonName::parse(&tidy_case(&words)).ok()?;
+    Some((name, certainty))
+}
+
+/// "Valencia" sent as the name: a place of 100,000 inhabitants or more in the contact's own
+/// country (any country when it is unknown) is not taken as a name without an explicit
+/// phrase. Smaller places and foreign cities share their names with people (Paris, Florence).
+fn well_known_place(words: &[String], region: Option<&str>) -> bool {
+    let tokens = tokenize_words(words);
+    gazetteer::is_place(&tokens, region)
+        .is_some_and(|f| (f.own_country || region.is_none()) && f.population_k >= 100)
+}
+
+fn tokenize_words(words: &[String]) -> Vec<Token<'_>> {
+    words.iter().flat_map(|w| tokenize(w)).collect()
+}
+
+/// A short reply to the bot's question for the name: the longest clause that is a name
+/// ("Javier Lasheras", "Con Iria. Mi correo es…", "Mackenzie. Fiona Mackenzie", "sorry, Liam"),
+/// after words that open a reply ("sure", "claro", "con", "de", "soy"); or a whole message of
+/// one lower-case word after such words ("dre", "claro, soy luis"). Greetings, acknowledgements
+/// and e-mail addresses are not names.
+fn reply_name(tokens: &[Token<'_>]) -> Option<Vec<String>> {
+    if tokens.len() > 12 {
+        return None;
+    }
+    let opener = |t: &Token<'_>| {
+        vocab::REPLY_OPENERS.contains(&t.folded.as_str())
+            || matches!(t.folded.as_str(), "de" | "soy" | "sou" | "i'm" | "im")
+    };
+    let acceptable = |t: &Token<'_>| {
+        !vocab::NOT_NAMES_IN_REPLIES.contains(&t.folded.as_str())
+            && !vocab::GREETINGS.contains(&t.folded.as_str())
+    };
+    let mut best: Option<Vec<String>> = None;
+    for start in (0..tokens.len()).filter(|&k| k == 0 || tokens[k].gap >= Gap::Soft) {
+        let mut s = start;
+        while s < tokens.len() && (s == start || tokens[s].gap == Gap::Space) && opener(&tokens[s])
+        {
+            s += 1;
+        }
+        let Some(first) = tokens.get(s) else { break };
+        if s > start && first.gap != Gap::Space {
+            continue;
+        }
+        let only_openers_before = tokens[..s].iter().all(&opener);
+        let mode = if first.is_capitalised() {
+            Mode::Loose
+        } else if only_openers_before && s + 1 == tokens.len() {
+            Mode::Greeted
+        } else {
+            continue;
+        };
+        let Some((words, end)) = capture(tokens, s, mode) else {
+            continue;
+        };
+        let closes = tokens.get(end).is_none_or(|t| t.gap >= Gap::Soft);
+        if closes
+            && tokens[s..end].iter().all(acceptable)
+            && best.as_ref().is_none_or(|b| words.len() > b.len())
+        {
+            best = Some(words);
+        }
+    }
+    best
 }
 
 /// "My name is …", "me llamo …", "Name: …".
@@ -44,16 +122,29 @@ fn loose_name(tokens: &[Token<'_>]) -> Option<Vec<String>> {
         let greeted = i <= 2 && vocab::GREETINGS.contains(&tokens[0].folded.as_str());
         let mode = if greeted { Mode::Greeted } else { Mode::Loose };
         let mut start = i + phrase.len();
-        // "Sou a Carla", "sou o João": Portuguese puts an article before the name.
-        if phrase == &["sou"]
-            && tokens
-                .get(start)
-                .is_some_and(|t| matches!(t.lower.as_str(), "a" | "o"))
-            && tokens
-                .get(start + 1)
-                .is_some_and(|t| t.gap == Gap::Space && t.is_capitalised())
+        // "Sou a Carla", "aqui é o João", "soy la licenciada Patricia Gómez": an article, and
+        // maybe a profession, before the name.
+        let articles: &[&str] = match *phrase {
+            ["sou"] | ["aqui", "e"] | ["eu", "sou"] => &["a", "o"],
+            ["soy"] => &["la", "el"],
+            _ => &[],
+        };
+        if tokens
+            .get(start)
+            .is_some_and(|t| articles.contains(&t.lower.as_str()))
         {
-            start += 1;
+            let mut k = start + 1;
+            if tokens.get(k).is_some_and(|t| {
+                t.gap == Gap::Space && vocab::PROFESSIONS.contains(&t.folded.as_str())
+            }) {
+                k += 1;
+            }
+            if tokens
+                .get(k)
+                .is_some_and(|t| t.gap == Gap::Space && t.is_capitalised())
+            {
+                start = k;
+            }
         }
         capture_after(tokens, start, mode).map(|(words, _)| words)
     })
@@ -260,7 +351,7 @@ mod tests {
     use super::{super::text::tokenize, *};
 
     fn name(text: &str) -> Option<String> {
-        find(&tokenize(text)).map(|n| n.to_string())
+        find(&tokenize(text), &Context::default()).map(|(n, _)| n.to_string())
     }
 
     #[test]
@@ -315,6 +406,76 @@ mod tests {
             "Hello, this is Acme Plumbing",
         ] {
             assert_eq!(name(text), None, "{text}");
+        }
+    }
+
+    fn reply(text: &str, region: &str, bot_asked: &str) -> Option<(String, Certainty)> {
+        let context = Context {
+            region: Some(region),
+            asked: crate::extract::Asked::from_bot_messages([bot_asked]),
+            ..Context::default()
+        };
+        find(&tokenize(text), &context).map(|(n, c)| (n.to_string(), c))
+    }
+
+    #[test]
+    fn a_short_reply_to_the_bots_question_is_the_name() {
+        let asked = "¿Cómo te llamas?";
+        for (text, want) in [
+            ("Javier Lasheras", "Javier Lasheras"),
+            ("Con Iria. Mi correo es iria@example.com", "Iria"),
+            ("Mackenzie. Fiona Mackenzie", "Fiona Mackenzie"),
+            ("sorry, Liam", "Liam"),
+            ("dre", "Dre"),
+            ("claro, soy luis", "Luis"),
+            ("Dr. Anita Shah, anita@shahdental.com", "Dr. Anita Shah"),
+            ("Chloe, 07911 123456", "Chloe"),
+        ] {
+            assert_eq!(
+                reply(text, "ES", asked),
+                Some((want.to_string(), Certainty::Inferred)),
+                "{text}"
+            );
+        }
+        for text in [
+            "Hola",
+            "Good morning",
+            "Oi",
+            "john.doe@gmail.com",
+            "prefiero no darlo",
+            "Perfecto",
+            "Valencia",
+            "de Granada",
+        ] {
+            assert_eq!(reply(text, "ES", asked), None, "{text}");
+        }
+        assert_eq!(reply("Javier", "ES", "¿Y un teléfono?"), None, "not asked");
+        // A small place abroad shares its name with people.
+        assert_eq!(
+            reply("Paris", "US", "What's your name?")
+                .map(|(n, _)| n)
+                .as_deref(),
+            Some("Paris")
+        );
+    }
+
+    #[test]
+    fn introductions_are_stated() {
+        for (text, want) in [
+            (
+                "hi there, name's Priya, looking at your bathroom fitting service",
+                "Priya",
+            ),
+            ("Contacto: Ben Walsh, ben.walsh@outlook.com", "Ben Walsh"),
+            ("Soy la licenciada Patricia Gómez", "Patricia Gómez"),
+            ("Pode me chamar de Duda", "Duda"),
+            ("aqui é a Fernanda, da Mooca", "Fernanda"),
+        ] {
+            assert_eq!(
+                reply(text, "ES", ""),
+                Some((want.to_string(), Certainty::Stated)),
+                "{text}"
+            );
         }
     }
 

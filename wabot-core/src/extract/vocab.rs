@@ -10,12 +10,23 @@ pub(super) const NAME_PHRASES: &[&[&str]] = &[
     &["je", "m'appelle"], &["je", "mappelle"], &["j'm'appelle"], &["mon", "nom", "est"],
     &["ich", "heisse"], &["ich", "heise"], &["mein", "name", "ist"], &["meu", "nome", "e"],
     &["o", "meu", "nome", "e"], &["me", "chamo"], &["mi", "chiamo"], &["il", "mio", "nome", "e"],
+    &["name's"], &["the", "name's"], &["me", "chamar", "de"], &["me", "chamam", "de"],
 ];
 
 /// Loose phrases: a capitalised, non-common word must follow.
 pub(super) const NAME_LOOSE: &[&[&str]] = &[
     &["i'm"], &["im"], &["i", "am"], &["this", "is"], &["it's"], &["soy"], &["sou"], &["sono"],
-    &["je", "suis"], &["moi", "c'est"], &["ich", "bin"], &["call", "me"], &["aqui"],
+    &["je", "suis"], &["moi", "c'est"], &["ich", "bin"], &["call", "me"], &["aqui", "e"],
+    &["aqui"], &["eu", "sou"],
+];
+
+/// Professions written between an article and the name: "soy la licenciada Patricia Gómez"
+/// (folded).
+pub(super) const PROFESSIONS: &[&str] = &[
+    "licenciado", "licenciada", "lic", "ingeniero", "ingeniera", "ing", "arquitecto",
+    "arquitecta", "abogado", "abogada", "contador", "contadora", "profesor", "profesora",
+    "professor", "professora", "engenheiro", "engenheira", "advogado", "advogada", "senor",
+    "senora", "senhor", "senhora",
 ];
 
 /// Capitalised words that follow "I'm", "soy"… without being names (folded).
@@ -260,4 +271,109 @@ pub(super) const ARTICLES: &[&str] = &["la", "el", "a", "the", "o", "na", "no", 
 pub(super) const HERE: &[&str] = &["here", "aqui", "ici", "hier", "qui"];
 
 /// Labels followed by a colon: `Name: Ana López`.
-pub(super) const NAME_LABELS: &[&str] = &["name", "nombre", "nome", "nom", "my name", "mi nombre"];
+pub(super) const NAME_LABELS: &[&str] = &[
+    "name", "nombre", "nome", "nom", "my name", "mi nombre", "contact", "contacto", "contato",
+    "full name", "nombre completo", "nome completo",
+];
+
+/// Month names, which some places share ("in March", "en Mayo").
+pub(super) const MONTHS: &[&str] = &[
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "enero", "febrero", "marzo", "abril", "mayo", "junio",
+    "julio", "agosto", "septiembre", "setiembre", "octubre", "noviembre", "diciembre", "janeiro",
+    "fevereiro", "marco", "maio", "junho", "julho", "setembro", "outubro", "novembro", "dezembro",
+    "janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre",
+    "octobre", "novembre", "decembre", "januar", "februar", "marz", "juni", "juli", "oktober",
+    "dezember", "gennaio", "febbraio", "aprile", "maggio", "giugno", "luglio", "settembre",
+    "ottobre", "dicembre",
+];
+
+/// Words of a bot's message asking for the customer's name (folded).
+pub(super) const ASK_NAME_WORDS: &[&str] = &[
+    "name", "name's", "names", "nombre", "nome", "nom", "llamas", "llama", "chama", "chamas",
+    "heissen", "heisst", "chiami", "chiama", "appelez", "appelles",
+];
+
+/// Phrases of a bot's message asking who the customer is (folded words).
+pub(super) const ASK_NAME_PHRASES: &[&[&str]] = &[
+    &["who", "am", "i"], &["who", "is", "this"], &["who", "should", "i"], &["con", "quien"],
+    &["a", "quien"], &["com", "quem"], &["quem", "e"], &["quien", "eres"], &["quien", "es"],
+    &["who", "are", "you"], &["wer", "sind"], &["chi", "sei"],
+];
+
+/// Words of a bot's message asking where the customer is (folded).
+pub(super) const ASK_PLACE_WORDS: &[&str] = &[
+    "where", "whereabouts", "where's", "donde", "onde", "wo", "woher", "dove", "city", "town",
+    "ciudad", "cidade", "ville", "stadt", "citta", "localidad", "ubicacion", "location", "zona",
+    "area", "postcode", "barrio", "bairro", "provincia", "estado", "state", "county",
+];
+
+/// Places a bot may ask about that are not the customer's ("where is the listing?"): a
+/// question about one of these, without "you", asks nothing of the customer (folded).
+pub(super) const ASK_PLACE_OTHER: &[&str] = &[
+    "listing", "property", "store", "shop", "office", "tienda", "oficina", "local", "loja",
+    "event", "evento", "package", "parcel", "paquete", "pedido", "order",
+];
+
+/// Words that say "you" in a bot's question (folded).
+pub(super) const YOU: &[&str] = &[
+    "you", "your", "you're", "ye", "tu", "te", "vos", "sos", "usted", "ustedes", "estas", "eres",
+    "vives", "escribes", "encuentras", "voce", "vc", "mora", "esta", "vous", "du", "sie", "ihr",
+    "lei", "sei", "nos",
+];
+
+/// Words before a place that say the customer is there or comes from there (folded): "en
+/// Zaragoza", "desde Vigo", "from Glasgow", "em São Paulo". Not "a", "to", "para": those point
+/// where something goes.
+pub(super) const LOCATIVES: &[&str] = &[
+    "in", "from", "near", "outside", "around", "en", "desde", "de", "del", "em", "no", "na",
+    "do", "da", "perto", "cerca", "aus", "bei", "di", "dans", "pres",
+];
+
+/// Words in the clause before a place that make it somewhere the customer goes or sends
+/// something, not where they are (folded).
+pub(super) const TRAVEL: &[&str] = &[
+    "go", "going", "travel", "travelling", "traveling", "trip", "visit", "visiting", "fly",
+    "flight", "flights", "holiday", "vacation", "hotel", "ir", "voy", "vamos", "viajar", "viaje",
+    "vuelo", "vuelos", "visitar", "vacaciones", "viagem", "viajo", "passagem", "voar", "conhecer",
+    "aller", "voyage", "reisen", "reise", "andare", "viaggio", "deliver", "delivery", "ship",
+    "shipping", "send", "envio", "envios", "enviar", "despacho", "entrega", "entregar",
+    "entregam", "mandar", "cover", "serve", "atienden", "atendem", "cubren", "llegan",
+];
+
+/// Words of a clause saying the customer works there, not lives there ("trabajo en Braga").
+pub(super) const WORKING: &[&str] = &[
+    "work", "works", "working", "trabajo", "trabajamos", "trabaja", "trabalho", "trabalhamos",
+    "trabalha", "travaille", "arbeite", "arbeiten", "lavoro", "employed", "job",
+];
+
+/// Words of a clause saying the customer is looking for something at a place, which is then
+/// where they want it, not necessarily where they are (folded).
+pub(super) const SEEKING: &[&str] = &[
+    "looking", "search", "searching", "seeking", "buscando", "busco", "buscamos", "procuro",
+    "procurando", "procuramos", "cherche", "cherchons", "suche", "suchen", "cerco", "cerchiamo",
+];
+
+/// Words that open a short reply without being part of the answer: "ok fair, Norwich",
+/// "sí, de Rosario", "sorry, Liam", "con Iria" (folded).
+pub(super) const REPLY_OPENERS: &[&str] = &[
+    "ok", "okay", "oki", "fair", "yes", "yeah", "yep", "sure", "si", "sim", "no", "nao", "claro",
+    "bueno", "vale", "pues", "well", "lol", "jaja", "jajaja", "haha", "sorry", "perdona", "perdon",
+    "desculpa", "oh", "ah", "it's", "its", "es", "e", "just", "con", "com", "of", "course",
+];
+
+/// Acknowledgements, greetings and small talk that are never a name (folded).
+pub(super) const NOT_NAMES_IN_REPLIES: &[&str] = &[
+    "perfecto", "perfecta", "perfect", "genial", "vale", "dale", "listo", "lista", "claro",
+    "bueno", "cool", "nice", "awesome", "excelente", "excellent", "otimo", "beleza", "certo",
+    "tranquilo", "gracias", "obrigado", "obrigada", "cheers", "ta", "thx", "ty", "lol", "jaja",
+    "jajaja", "haha", "ok", "okay", "sim", "si", "yes", "yeah", "yep", "nope", "nah", "hmm",
+    "sorry", "perdon", "perdona", "desculpa", "porfa", "please", "pls", "plis", "info", "precio",
+    "price", "prices", "precios", "preco", "quote", "presupuesto", "orcamento", "cotizacion",
+    "help", "ayuda", "ajuda", "urgente", "urgent", "whatsapp", "why", "por", "que", "porque",
+    "what", "como", "hello", "morning", "afternoon", "evening", "night", "tarde", "noche",
+    "noite", "dia", "dias", "day", "everyone", "todos", "gente", "anyone", "nadie", "nobody",
+    "dime", "tell", "espera", "wait", "momento", "moment", "prefiero", "rather", "secret",
+    "secreto", "anonimo", "anonymous", "prefer", "hiya", "howdy", "yo", "oi", "ola", "g'day",
+    "gday", "hey", "hallo", "buenas", "saludos", "greetings",
+];
