@@ -31,9 +31,15 @@ pub(super) fn find(tokens: &[Token<'_>], context: &Context<'_>) -> Option<Locati
         }
     };
     phrased(tokens, context, &mut offer);
-    for i in 0..tokens.len() {
-        if let Some(text) = known_place_after_locative(tokens, i, context) {
-            offer(LOOSE, i, text);
+    let mut i = 0;
+    while i < tokens.len() {
+        // "de San Miguel de Tucumán": the longest place, not the one inside it.
+        match known_place_after_locative(tokens, i, context) {
+            Some((text, end)) => {
+                offer(LOOSE, i, text);
+                i = end;
+            }
+            None => i += 1,
         }
     }
     if context.asked.asks(LeadField::Location)
@@ -107,7 +113,7 @@ fn known_place_after_locative(
     tokens: &[Token<'_>],
     i: usize,
     context: &Context<'_>,
-) -> Option<String> {
+) -> Option<(String, usize)> {
     let prep = &tokens[i];
     let first = tokens.get(i + 1)?;
     if !vocab::LOCATIVES.contains(&prep.folded.as_str()) || first.gap != Gap::Space {
@@ -141,7 +147,7 @@ fn known_place_after_locative(
         return None;
     }
     let words: Vec<&str> = tokens[i + 1..found.end].iter().map(|t| t.text).collect();
-    Some(tidy_case(&words))
+    Some((tidy_case(&words), found.end))
 }
 
 /// A state or province code after a city ("Austin TX", "Campinas SP").
@@ -149,12 +155,18 @@ fn is_code(t: &Token<'_>) -> bool {
     (2..=3).contains(&t.text.len()) && t.text.chars().all(|c| c.is_ascii_uppercase())
 }
 
-/// Whether the clause before a place says the customer goes, sends or works there, or is
-/// looking for something there without saying it is theirs ("looking for an apartment in
-/// Madrid"; "solar panels for my house in Phoenix" is theirs).
+/// Whether the clause before a place says the customer goes, sends, moves or works there, that
+/// the place is the business's ("do you have a store in Houston?", "vuestro local de Murcia"),
+/// or that the customer is looking for something there without saying it is theirs ("looking
+/// for an apartment in Madrid"; "solar panels for my house in Phoenix" is theirs).
 fn elsewhere(clause: &[Token<'_>]) -> bool {
     if clause.iter().any(|t| {
-        vocab::TRAVEL.contains(&t.folded.as_str()) || vocab::WORKING.contains(&t.folded.as_str())
+        let word = t.folded.as_str();
+        vocab::TRAVEL.contains(&word)
+            || vocab::WORKING.contains(&word)
+            || vocab::MOVING.contains(&word)
+            || vocab::PREMISES.contains(&word)
+            || vocab::YOUR.contains(&word)
     }) {
         return true;
     }
@@ -217,7 +229,7 @@ fn reply(tokens: &[Token<'_>], context: &Context<'_>) -> Option<(usize, String)>
 /// Words opening a reply before the place: "ok", "sí", "it's in", "just outside".
 fn is_opener(t: &Token<'_>) -> bool {
     let word = t.folded.as_str();
-    vocab::REPLY_OPENERS.contains(&word) || vocab::LOCATIVES.contains(&word)
+    vocab::REPLY_OPENERS.contains(&word) || vocab::LOCATIVES.contains(&word) || word == "por"
 }
 
 /// A label such as `City:` or `the address:` opening a clause, followed by a colon: the index

@@ -71,6 +71,15 @@ fn reply_name(tokens: &[Token<'_>]) -> Option<Vec<String>> {
         {
             s += 1;
         }
+        // "é a Tati", "soy el Quique": an article before a capitalised name.
+        if tokens.get(s).is_some_and(|t| {
+            (s > start || s == 0) && matches!(t.lower.as_str(), "a" | "o" | "la" | "el")
+        }) && tokens
+            .get(s + 1)
+            .is_some_and(|t| t.gap == Gap::Space && t.is_capitalised())
+        {
+            s += 1;
+        }
         let Some(first) = tokens.get(s) else { break };
         if s > start && first.gap != Gap::Space {
             continue;

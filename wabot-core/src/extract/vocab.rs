@@ -11,6 +11,7 @@ pub(super) const NAME_PHRASES: &[&[&str]] = &[
     &["ich", "heisse"], &["ich", "heise"], &["mein", "name", "ist"], &["meu", "nome", "e"],
     &["o", "meu", "nome", "e"], &["me", "chamo"], &["mi", "chiamo"], &["il", "mio", "nome", "e"],
     &["name's"], &["the", "name's"], &["me", "chamar", "de"], &["me", "chamam", "de"],
+    &["chamo-me"], &["chamo", "me"],
 ];
 
 /// Loose phrases: a capitalised, non-common word must follow.
@@ -305,7 +306,9 @@ pub(super) const ASK_NAME_PHRASES: &[&[&str]] = &[
 pub(super) const ASK_PLACE_WORDS: &[&str] = &[
     "where", "whereabouts", "where's", "donde", "onde", "wo", "woher", "dove", "city", "town",
     "ciudad", "cidade", "ville", "stadt", "citta", "localidad", "ubicacion", "location", "zona",
-    "area", "postcode", "barrio", "bairro", "provincia", "estado", "state", "county",
+    "area", "postcode", "barrio", "bairro", "provincia", "estado", "state", "county", "comuna",
+    "municipio", "colonia", "region", "regiao", "distrito", "suburb", "neighbourhood",
+    "neighborhood", "concelho", "freguesia",
 ];
 
 /// Places a bot may ask about that are not the customer's ("where is the listing?"): a
@@ -376,4 +379,27 @@ pub(super) const NOT_NAMES_IN_REPLIES: &[&str] = &[
     "dime", "tell", "espera", "wait", "momento", "moment", "prefiero", "rather", "secret",
     "secreto", "anonimo", "anonymous", "prefer", "hiya", "howdy", "yo", "oi", "ola", "g'day",
     "gday", "hey", "hallo", "buenas", "saludos", "greetings",
+];
+
+/// Words of a clause saying the customer moves or moved (the place is an origin or a
+/// destination, not where they are now).
+pub(super) const MOVING: &[&str] = &[
+    "moved", "moving", "move", "relocating", "relocate", "relocated", "mudo", "mudamos", "mude",
+    "mudando", "mudar", "mudanza", "mudei", "mudamos", "demenage", "demenageons", "umziehen",
+    "umgezogen", "trasferisco", "trasloco",
+];
+
+/// Words of a clause about the business's own premises ("do you have a store in Houston?",
+/// "¿tienen sucursal en León?").
+pub(super) const PREMISES: &[&str] = &[
+    "store", "stores", "branch", "branches", "shop", "shops", "showroom", "outlet", "sucursal",
+    "sucursales", "tienda", "tiendas", "local", "locales", "loja", "lojas", "filial", "filiais",
+    "boutique", "magasin", "geschaft", "filiale", "negozio",
+];
+
+/// Second-person possessives: the place that follows is the business's ("your shop in
+/// Leeds", "vuestro local de Murcia").
+pub(super) const YOUR: &[&str] = &[
+    "your", "yours", "vuestro", "vuestra", "vuestros", "vuestras", "votre", "vos", "ihr", "ihre",
+    "ihrem", "ihren", "vostro", "vostra",
 ];
