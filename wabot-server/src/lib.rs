@@ -10,6 +10,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod bot_secrets;
 pub mod cloud_webhook;
 pub mod config;
 pub mod crypto;

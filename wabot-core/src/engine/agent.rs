@@ -1,12 +1,53 @@
 //! What sales agents do to a conversation: take it over, reply, release it, move it along the
-//! pipeline. Each change is persisted and announced as an event (the audit trail).
+//! pipeline, correct the captured details. Each change is persisted and announced as an event
+//! (the audit trail), so the REST API and any other caller cannot drift apart.
 
 use super::Engine;
 use crate::{
-    domain::{Handler, Lead, LeadStatus, MAX_BODY_CHARS, Message, Sender},
+    domain::{
+        Email, Handler, Lead, LeadFields, LeadStatus, Location, MAX_BODY_CHARS, Message,
+        PersonName, Phone, Sender,
+    },
     error::{Error, Result, ValidationError},
     ids::{LeadId, UserId},
 };
+
+/// An agent's corrections to a lead's captured details, as given: `None` keeps a field. Each
+/// value is parsed by its domain type when applied ([`FieldCorrections::apply`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldCorrections {
+    /// The customer's name (1–100 characters).
+    pub name: Option<String>,
+    /// The customer's e-mail.
+    pub email: Option<String>,
+    /// The customer's phone, with country code (or in the contact's own region).
+    pub phone: Option<String>,
+    /// Where the customer is (2–200 characters).
+    pub location: Option<String>,
+}
+
+impl FieldCorrections {
+    /// Parses each given value into `fields`, in the order name, e-mail, phone, location; the
+    /// first invalid one is the error (naming its field) and `fields` is then unchanged.
+    /// `region` is the contact's region, the default country of a phone without one.
+    pub fn apply(&self, fields: &mut LeadFields, region: Option<&str>) -> Result<()> {
+        let mut out = fields.clone();
+        if let Some(v) = &self.name {
+            out.name = Some(PersonName::parse(v)?);
+        }
+        if let Some(v) = &self.email {
+            out.email = Some(Email::parse(v)?);
+        }
+        if let Some(v) = &self.phone {
+            out.phone = Some(Phone::parse(v, region)?);
+        }
+        if let Some(v) = &self.location {
+            out.location = Some(Location::parse(v)?);
+        }
+        *fields = out;
+        Ok(())
+    }
+}
 
 impl Engine {
     async fn load_lead(&self, id: LeadId) -> Result<Lead> {
@@ -87,6 +128,22 @@ impl Engine {
                 lead: lead.clone(),
                 assignee: agent,
             });
+        Ok(lead)
+    }
+
+    /// An agent corrects the lead's captured details (validated; absent ones kept). The lead is
+    /// saved and `lead.updated` announced; its status does not change.
+    pub async fn correct_fields(
+        &self,
+        lead: LeadId,
+        corrections: &FieldCorrections,
+    ) -> Result<Lead> {
+        let mut lead = self.load_lead(lead).await?;
+        let region = lead.contact_region();
+        corrections.apply(&mut lead.fields, region.as_deref())?;
+        let bot = self.bot(lead.bot_id).await?;
+        let now = self.inner.deps.clock.now();
+        self.save_lead(&bot, &mut lead, now, false).await?;
         Ok(lead)
     }
 

@@ -21,6 +21,7 @@ use std::{
     },
 };
 
+pub use agent::FieldCorrections;
 pub use pacing::typing_delay;
 pub use pipeline::Outcome;
 pub use recovery::{INTERRUPTED_SEND, Recovery};

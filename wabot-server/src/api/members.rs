@@ -2,65 +2,22 @@
 
 use chrono::{DateTime, Utc};
 use poem::web::Data;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi, Tags, param::Path, payload::Json};
+use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 use uuid::Uuid;
 use wabot_core::{
     domain::{Email, Member, Role, User, Workspace, WorkspaceName},
     ids::{UserId, WorkspaceId},
 };
 
+use super::{ApiTags, NoContent, require_user, types::MemberRole};
 use crate::{
-    auth::{AccessChange, ApiAuth, Principal},
+    auth::{AccessChange, ApiAuth},
     error::ApiError,
     state::AppState,
 };
 
 /// The workspace and member operations.
 pub struct MembersApi;
-
-/// The OpenAPI tags of the access-control operations.
-#[derive(Tags)]
-pub enum AccessTags {
-    /// Workspaces (tenants) and their members.
-    Workspaces,
-    /// API tokens for integrators.
-    #[oai(rename = "API tokens")]
-    Tokens,
-    /// Outgoing webhooks and their delivery log.
-    Webhooks,
-}
-
-/// A role in a workspace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum MemberRole {
-    /// Sales agent: sees and works leads.
-    Agent,
-    /// Manages bots, schedules, leads, tokens and webhooks.
-    Manager,
-    /// Everything, including members.
-    Owner,
-}
-
-impl From<Role> for MemberRole {
-    fn from(r: Role) -> Self {
-        match r {
-            Role::Agent => Self::Agent,
-            Role::Manager => Self::Manager,
-            Role::Owner => Self::Owner,
-        }
-    }
-}
-
-impl From<MemberRole> for Role {
-    fn from(r: MemberRole) -> Self {
-        match r {
-            MemberRole::Agent => Self::Agent,
-            MemberRole::Manager => Self::Manager,
-            MemberRole::Owner => Self::Owner,
-        }
-    }
-}
 
 /// A workspace as its members see it.
 #[derive(Debug, Clone, Object)]
@@ -142,14 +99,6 @@ pub enum MemberInvited {
     Created(Json<MemberInfo>),
 }
 
-/// `204 No Content`.
-#[derive(ApiResponse)]
-pub enum Deleted {
-    /// Done.
-    #[oai(status = 204)]
-    NoContent,
-}
-
 fn workspace_info(w: &Workspace, role: Role) -> WorkspaceInfo {
     WorkspaceInfo {
         id: w.id.as_uuid(),
@@ -172,16 +121,6 @@ fn member_info(m: &Member, user: Option<&User>) -> MemberInfo {
     }
 }
 
-/// The caller's user id, or 403 for API tokens (which act for a workspace, not a person).
-pub(crate) fn require_user(p: &Principal, what: &str) -> Result<UserId, ApiError> {
-    match &p.subject {
-        crate::auth::Subject::User { user_id, .. } => Ok(*user_id),
-        crate::auth::Subject::Token { .. } => Err(ApiError::forbidden(format!(
-            "API tokens may not {what}; sign in to the dashboard"
-        ))),
-    }
-}
-
 /// The caller's workspaces.
 #[derive(Debug, Clone, Object)]
 pub struct WorkspaceList {
@@ -196,7 +135,7 @@ pub struct MemberList {
     pub items: Vec<MemberInfo>,
 }
 
-#[OpenApi(tag = "AccessTags::Workspaces")]
+#[OpenApi(tag = "ApiTags::Workspaces")]
 impl MembersApi {
     /// List my workspaces
     ///
@@ -469,7 +408,7 @@ impl MembersApi {
         state: Data<&AppState>,
         workspace_id: Path<Uuid>,
         user_id: Path<Uuid>,
-    ) -> Result<Deleted, ApiError> {
+    ) -> Result<NoContent, ApiError> {
         let ws = WorkspaceId(workspace_id.0);
         auth.principal().require(ws, Role::Owner, "workspace")?;
         require_user(auth.principal(), "manage members")?;
@@ -486,7 +425,7 @@ impl MembersApi {
         }
         store.remove_member(ws, user).await?;
         state.auth.notify(AccessChange::User(user));
-        Ok(Deleted::NoContent)
+        Ok(NoContent::Done)
     }
 }
 

@@ -12,16 +12,14 @@ use std::sync::Arc;
 
 use poem::{EndpointExt, IntoResponse, Route, endpoint::BoxEndpoint, web::Json as PoemJson};
 use poem_openapi::{OpenApiService, Tags};
-use uuid::Uuid;
-use wabot_core::{
-    domain::{Bot, Lead, Role},
-    ids::{BotId, LeadId, UserId, WorkspaceId},
+
+pub(crate) use self::common::{
+    NoContent, acting_user, load_bot, load_lead, pick_workspace, require_user,
 };
+use crate::state::AppState;
 
-use crate::{auth::Principal, error::ApiError, state::AppState};
-
-pub mod bot_model;
 pub mod bots;
+mod common;
 pub mod events;
 pub mod leads;
 pub mod llm_test;
@@ -35,7 +33,7 @@ pub mod tokens;
 pub mod types;
 pub mod webhooks;
 
-/// The OpenAPI tags.
+/// The OpenAPI tags: one per resource group, the one enum every operation names.
 #[derive(Tags)]
 pub enum ApiTags {
     /// Bots: settings, features, transport, language model, start/stop, pairing QR.
@@ -50,6 +48,13 @@ pub enum ApiTags {
     Sandbox,
     /// Figures for the dashboard's charts.
     Metrics,
+    /// Workspaces (tenants) and their members.
+    Workspaces,
+    /// API tokens for integrators.
+    #[oai(rename = "API tokens")]
+    Tokens,
+    /// Outgoing webhooks and their delivery log.
+    Webhooks,
 }
 
 /// The API version in the document.
@@ -57,10 +62,10 @@ pub const API_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Every resource of the API.
 pub type Apis = (
-    bots::BotsApi,
+    bots::BotsApis,
     llm_test::LlmTestApi,
     sandbox::SandboxApi,
-    leads::LeadsApi,
+    leads::LeadsApis,
     messages::MessagesApi,
     schedules::SchedulesApi,
     reports::ReportsApi,
@@ -73,10 +78,19 @@ pub type Apis = (
 pub fn service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
-            bots::BotsApi,
+            (
+                bots::crud::BotsCrudApi,
+                bots::runtime::BotsRuntimeApi,
+                bots::secrets::BotsSecretsApi,
+                bots::qr::BotsQrApi,
+            ),
             llm_test::LlmTestApi,
             sandbox::SandboxApi,
-            leads::LeadsApi,
+            (
+                leads::list::LeadsListApi,
+                leads::export::LeadsExportApi,
+                leads::agent::LeadsAgentApi,
+            ),
             messages::MessagesApi,
             schedules::SchedulesApi,
             reports::ReportsApi,
@@ -168,71 +182,4 @@ fn field_of(message: &str) -> Option<String> {
     let start = message.find('`')? + 1;
     let len = message[start..].find('`')?;
     Some(message[start..start + len].to_string())
-}
-
-/// Loads a bot the caller may act on with at least `min`; 404 when unknown or invisible.
-pub(crate) async fn load_bot(
-    state: &AppState,
-    principal: &Principal,
-    id: Uuid,
-    min: Role,
-) -> Result<Bot, ApiError> {
-    let bot = state
-        .store
-        .get_bot(BotId(id))
-        .await?
-        .ok_or_else(|| ApiError::not_found("bot"))?;
-    principal.require(bot.workspace_id, min, "bot")?;
-    Ok(bot)
-}
-
-/// Loads a lead the caller may act on with at least `min`; 404 when unknown or invisible.
-pub(crate) async fn load_lead(
-    state: &AppState,
-    principal: &Principal,
-    id: Uuid,
-    min: Role,
-) -> Result<Lead, ApiError> {
-    let lead = state
-        .store
-        .get_lead(LeadId(id))
-        .await?
-        .ok_or_else(|| ApiError::not_found("lead"))?;
-    principal.require(lead.workspace_id, min, "lead")?;
-    Ok(lead)
-}
-
-/// The workspace a request is about: the one given (checked), or the caller's only one.
-pub(crate) fn pick_workspace(
-    principal: &Principal,
-    given: Option<Uuid>,
-    min: Role,
-) -> Result<WorkspaceId, ApiError> {
-    match given {
-        Some(id) => {
-            principal.require(WorkspaceId(id), min, "workspace")?;
-            Ok(WorkspaceId(id))
-        }
-        None => match principal.workspaces().as_slice() {
-            [only] => {
-                principal.require(*only, min, "workspace")?;
-                Ok(*only)
-            }
-            [] => Err(ApiError::invalid(
-                "workspace_id",
-                "is required: you are not a member of any workspace",
-            )),
-            _ => Err(ApiError::invalid(
-                "workspace_id",
-                "is required because you belong to several workspaces",
-            )),
-        },
-    }
-}
-
-/// The user an agent action is recorded for (an API token acts as its creator).
-pub(crate) fn acting_user(principal: &Principal) -> Result<UserId, ApiError> {
-    principal.user_id().ok_or_else(|| {
-        ApiError::forbidden("this API token has no user to act as; use a token created by a user")
-    })
 }

@@ -13,7 +13,7 @@ use wabot_core::{
     ids::WorkspaceId,
 };
 
-use super::members::{AccessTags, Deleted, MemberRole, require_user};
+use super::{ApiTags, NoContent, require_user, types::MemberRole};
 use crate::{
     auth::{AccessChange, ApiAuth, generate_token, hash_token, token_display_prefix},
     error::ApiError,
@@ -94,7 +94,7 @@ pub struct ApiTokenList {
     pub items: Vec<ApiTokenInfo>,
 }
 
-#[OpenApi(tag = "AccessTags::Tokens")]
+#[OpenApi(tag = "ApiTags::Tokens")]
 impl TokensApi {
     /// Create an API token
     ///
@@ -179,7 +179,7 @@ impl TokensApi {
         state: Data<&AppState>,
         workspace_id: Path<Uuid>,
         token_id: Path<Uuid>,
-    ) -> Result<Deleted, ApiError> {
+    ) -> Result<NoContent, ApiError> {
         let ws = WorkspaceId(workspace_id.0);
         auth.principal().require(ws, Role::Manager, "workspace")?;
         state
@@ -191,6 +191,6 @@ impl TokensApi {
                 e => e.into(),
             })?;
         state.auth.notify(AccessChange::Token(token_id.0));
-        Ok(Deleted::NoContent)
+        Ok(NoContent::Done)
     }
 }

@@ -142,6 +142,38 @@ mirror_enum!(
     }
 );
 
+/// A role in a workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum MemberRole {
+    /// Sales agent: sees and works leads.
+    Agent,
+    /// Manages bots, schedules, leads, tokens and webhooks.
+    Manager,
+    /// Everything, including members.
+    Owner,
+}
+
+impl From<domain::Role> for MemberRole {
+    fn from(r: domain::Role) -> Self {
+        match r {
+            domain::Role::Agent => Self::Agent,
+            domain::Role::Manager => Self::Manager,
+            domain::Role::Owner => Self::Owner,
+        }
+    }
+}
+
+impl From<MemberRole> for domain::Role {
+    fn from(r: MemberRole) -> Self {
+        match r {
+            MemberRole::Agent => Self::Agent,
+            MemberRole::Manager => Self::Manager,
+            MemberRole::Owner => Self::Owner,
+        }
+    }
+}
+
 /// A day of the week.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "lowercase")]

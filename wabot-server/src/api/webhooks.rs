@@ -18,7 +18,7 @@ use wabot_core::{
 use wabot_net::NetworkPolicy;
 
 use super::{
-    members::{AccessTags, Deleted},
+    ApiTags, NoContent,
     types::{WebhookDeliveryState, WebhookEvent, WebhookEventName},
 };
 use crate::{
@@ -157,7 +157,7 @@ fn check_url(raw: &str, network: &NetworkPolicy) -> Result<String, ApiError> {
         .map_err(|blocked| ApiError::invalid("url", blocked.to_string()))
 }
 
-#[OpenApi(tag = "AccessTags::Webhooks")]
+#[OpenApi(tag = "ApiTags::Webhooks")]
 impl WebhooksApi {
     /// Create a webhook
     ///
@@ -257,7 +257,7 @@ impl WebhooksApi {
         state: Data<&AppState>,
         workspace_id: Path<Uuid>,
         webhook_id: Path<Uuid>,
-    ) -> Result<Deleted, ApiError> {
+    ) -> Result<NoContent, ApiError> {
         let ws = WorkspaceId(workspace_id.0);
         auth.principal().require(ws, Role::Manager, "workspace")?;
         state
@@ -269,7 +269,7 @@ impl WebhooksApi {
                 e => e.into(),
             })?;
         webhooks_changed();
-        Ok(Deleted::NoContent)
+        Ok(NoContent::Done)
     }
 
     /// List a webhook's deliveries

@@ -1,20 +1,23 @@
-//! Bot request and response bodies, and their parsing into domain types (422 naming the field).
+//! A bot on the wire: [`BotBody`] (what the API answers), [`CreateBot`] / [`UpdateBot`] (what
+//! it accepts) and their groups (transport, model, features, pacing), with their parsing into
+//! domain types (422 naming the field). The behaviour groups (features, working hours,
+//! pacing) are in [`super::features`].
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use uuid::Uuid;
 use wabot_core::{
-    domain::{
-        self, Bot, BotName, CannedMessage, Features, LlmSettings, Pacing, Prompt, TransportConfig,
-        WorkingHours, parse_time_zone,
-    },
+    domain::{self, Bot, BotName, CannedMessage, LlmSettings, Prompt, TransportConfig},
     ports::BotActivity,
 };
-
 use wabot_net::NetworkPolicy;
 
-use super::types::{BotStatus, LeadField, LlmProvider, TransportKind, Weekday, wire_f32};
-use crate::{error::ApiError, network::check_tenant_url};
+pub use super::features::{FeaturesBody, PacingBody, WorkingHoursBody};
+use crate::{
+    api::types::{BotStatus, LlmProvider, TransportKind, wire_f32},
+    error::ApiError,
+    network::check_tenant_url,
+};
 
 /// How a bot connects to WhatsApp.
 #[derive(Debug, Clone, Object)]
@@ -67,7 +70,8 @@ impl From<&TransportConfig> for Transport {
     }
 }
 
-fn nonblank(v: &Option<String>) -> Option<String> {
+/// The trimmed value, `None` when absent or blank.
+pub(crate) fn nonblank(v: &Option<String>) -> Option<String> {
     v.as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -171,162 +175,6 @@ impl Llm {
         };
         settings.validate()?;
         Ok(settings)
-    }
-}
-
-/// Opening hours in the bot's time zone.
-#[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
-pub struct WorkingHoursBody {
-    /// Opening time, `HH:MM` (24 h).
-    pub start: String,
-    /// Closing time, `HH:MM`; earlier than `start` means overnight.
-    pub end: String,
-    /// Open days.
-    pub days: Vec<Weekday>,
-    /// IANA time zone, e.g. `Europe/Madrid`.
-    pub time_zone: String,
-}
-
-fn parse_time(field: &'static str, raw: &str) -> Result<NaiveTime, ApiError> {
-    NaiveTime::parse_from_str(raw.trim(), "%H:%M")
-        .or_else(|_| NaiveTime::parse_from_str(raw.trim(), "%H:%M:%S"))
-        .map_err(|_| ApiError::invalid(field, format!("`{raw}` is not a time like 09:30")))
-}
-
-impl WorkingHoursBody {
-    fn parse(&self) -> Result<WorkingHours, ApiError> {
-        let hours = WorkingHours {
-            start: parse_time("features.working_hours.start", &self.start)?,
-            end: parse_time("features.working_hours.end", &self.end)?,
-            days: self.days.iter().map(|d| (*d).into()).collect(),
-            time_zone: parse_time_zone("features.working_hours.time_zone", &self.time_zone)?,
-        };
-        hours.validate()?;
-        Ok(hours)
-    }
-}
-
-impl From<&WorkingHours> for WorkingHoursBody {
-    fn from(h: &WorkingHours) -> Self {
-        Self {
-            start: h.start.format("%H:%M").to_string(),
-            end: h.end.format("%H:%M").to_string(),
-            days: h.days.iter().map(|d| (*d).into()).collect(),
-            time_zone: h.time_zone.name().to_string(),
-        }
-    }
-}
-
-/// The switched-on features of a bot.
-#[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
-pub struct FeaturesBody {
-    /// Answer customers with the language model.
-    #[oai(default = "yes")]
-    pub auto_response: bool,
-    /// Extract lead fields from conversations.
-    #[oai(default = "yes")]
-    pub lead_capture: bool,
-    /// Obey enable/disable schedules.
-    #[oai(default = "yes")]
-    pub scheduling: bool,
-    /// Answer only within these hours (absent or null: always).
-    pub working_hours: Option<WorkingHoursBody>,
-    /// Sent outside working hours, at most once per contact per day (1–1000 characters).
-    pub away_message: Option<String>,
-    /// Fields a lead needs to be qualified.
-    #[oai(default = "default_required")]
-    pub required_fields: Vec<LeadField>,
-}
-
-fn yes() -> bool {
-    true
-}
-fn default_required() -> Vec<LeadField> {
-    Features::default()
-        .required_fields
-        .into_iter()
-        .map(Into::into)
-        .collect()
-}
-
-impl FeaturesBody {
-    fn parse(&self) -> Result<Features, ApiError> {
-        let away_message = match nonblank(&self.away_message) {
-            Some(m) => Some(
-                CannedMessage::parse(&m)
-                    .map_err(|e| ApiError::invalid("features.away_message", e.message))?,
-            ),
-            None => None,
-        };
-        let mut required: Vec<domain::LeadField> =
-            self.required_fields.iter().map(|f| (*f).into()).collect();
-        required.sort();
-        required.dedup();
-        Ok(Features {
-            auto_response: self.auto_response,
-            lead_capture: self.lead_capture,
-            scheduling: self.scheduling,
-            working_hours: self
-                .working_hours
-                .as_ref()
-                .map(WorkingHoursBody::parse)
-                .transpose()?,
-            away_message,
-            required_fields: required,
-        })
-    }
-}
-
-impl From<&Features> for FeaturesBody {
-    fn from(f: &Features) -> Self {
-        Self {
-            auto_response: f.auto_response,
-            lead_capture: f.lead_capture,
-            scheduling: f.scheduling,
-            working_hours: f.working_hours.as_ref().map(Into::into),
-            away_message: f.away_message.as_ref().map(|m| m.as_str().to_string()),
-            required_fields: f.required_fields.iter().map(|x| (*x).into()).collect(),
-        }
-    }
-}
-
-/// Human-like typing delay before replies.
-#[derive(Debug, Clone, Object)]
-#[oai(skip_serializing_if_is_none)]
-pub struct PacingBody {
-    /// Fixed part in milliseconds.
-    pub base_ms: u64,
-    /// Added per reply character, in milliseconds.
-    pub per_char_ms: u64,
-    /// Upper bound in milliseconds (≤ 60000).
-    pub max_ms: u64,
-    /// Random variation as a fraction, 0–1 (returned as given, e.g. `0.3`).
-    pub jitter: f64,
-}
-
-impl PacingBody {
-    fn parse(&self) -> Result<Pacing, ApiError> {
-        let p = Pacing {
-            base_ms: self.base_ms,
-            per_char_ms: self.per_char_ms,
-            max_ms: self.max_ms,
-            jitter: self.jitter as f32,
-        };
-        p.validate()?;
-        Ok(p)
-    }
-}
-
-impl From<&Pacing> for PacingBody {
-    fn from(p: &Pacing) -> Self {
-        Self {
-            base_ms: p.base_ms,
-            per_char_ms: p.per_char_ms,
-            max_ms: p.max_ms,
-            jitter: wire_f32(p.jitter),
-        }
     }
 }
 
@@ -458,22 +306,71 @@ pub struct UpdateBot {
     pub fallback_message: Option<String>,
 }
 
-/// Applies the common optional settings of a create or update to `bot`.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one optional argument per settings group"
-)]
-pub(crate) fn apply(
+/// The settings a create or an update gives, each optional: what [`apply`] changes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BotChanges<'a> {
+    /// A new name.
+    pub name: Option<&'a str>,
+    /// A new prompt.
+    pub prompt: Option<&'a str>,
+    /// A new transport.
+    pub transport: Option<&'a Transport>,
+    /// A new language model.
+    pub llm: Option<&'a Llm>,
+    /// New features (replaced as a whole).
+    pub features: Option<&'a FeaturesBody>,
+    /// A new typing delay.
+    pub pacing: Option<&'a PacingBody>,
+    /// A new fallback message.
+    pub fallback: Option<&'a str>,
+}
+
+impl<'a> From<&'a CreateBot> for BotChanges<'a> {
+    /// The optional groups of a new bot (its name and prompt are required and parsed by
+    /// [`Bot::new`]'s caller).
+    fn from(req: &'a CreateBot) -> Self {
+        Self {
+            name: None,
+            prompt: None,
+            transport: req.transport.as_ref(),
+            llm: req.llm.as_ref(),
+            features: req.features.as_ref(),
+            pacing: req.pacing.as_ref(),
+            fallback: req.fallback_message.as_deref(),
+        }
+    }
+}
+
+impl<'a> From<&'a UpdateBot> for BotChanges<'a> {
+    fn from(req: &'a UpdateBot) -> Self {
+        Self {
+            name: req.name.as_deref(),
+            prompt: req.prompt.as_deref(),
+            transport: req.transport.as_ref(),
+            llm: req.llm.as_ref(),
+            features: req.features.as_ref(),
+            pacing: req.pacing.as_ref(),
+            fallback: req.fallback_message.as_deref(),
+        }
+    }
+}
+
+/// Applies `changes` to `bot` (tenant URLs checked against `network`), then validates the bot
+/// as a whole.
+pub fn apply(
     bot: &mut Bot,
     network: &NetworkPolicy,
-    name: Option<&str>,
-    prompt: Option<&str>,
-    transport: Option<&Transport>,
-    llm: Option<&Llm>,
-    features: Option<&FeaturesBody>,
-    pacing: Option<&PacingBody>,
-    fallback: Option<&str>,
+    changes: BotChanges<'_>,
 ) -> Result<(), ApiError> {
+    let BotChanges {
+        name,
+        prompt,
+        transport,
+        llm,
+        features,
+        pacing,
+        fallback,
+    } = changes;
     if let Some(n) = name {
         bot.name = BotName::parse(n)?;
     }
