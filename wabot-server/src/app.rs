@@ -16,7 +16,6 @@ use wabot_core::{
 use wabot_store::{PostgresStore, SqliteStore};
 use wabot_whatsapp::{
     cloud::CloudTransportFactory,
-    native::{NativeConfig, NativeTransportFactory},
     web::{WebConfig, WebTransportFactory},
 };
 
@@ -28,7 +27,7 @@ use crate::{
     metrics::Metrics,
     poem_bridge::PoemService,
     state::{AppState, QrCodes},
-    wiring::{LlmRouter, SecretCache, SessionCipher, TransportRouter},
+    wiring::{LlmRouter, SecretCache, TransportRouter},
     ws::WsHub,
 };
 
@@ -170,14 +169,8 @@ impl Application {
             },
             settings.engine.engine_config(),
         );
-        let native = Arc::new(NativeTransportFactory::new(
-            store.clone(),
-            Arc::new(SessionCipher(Arc::new(crypto.clone()))),
-            NativeConfig::default(),
-        ));
         let router = Arc::new(TransportRouter {
             sandbox: sandbox.clone(),
-            native,
             web,
             cloud: cloud.clone(),
         });

@@ -80,9 +80,14 @@ impl WsHub {
         if self.tx.receiver_count() == 0 {
             return;
         }
+        let json = serde_json::json!({
+            "type": "event",
+            "event": event.name(),
+            "data": event,
+        });
         let _ = self.tx.send(WsFrame {
             workspace: event.workspace_id(),
-            json: crate::api::events::ws_frame(event).into(),
+            json: json.to_string().into(),
         });
     }
 

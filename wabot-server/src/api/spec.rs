@@ -13,8 +13,6 @@
 //! - security: every operation lists the API token first and the dashboard's session cookie
 //!   as the alternative, so a client that applies the first scheme it has a credential for
 //!   sends only `Authorization: Bearer`;
-//! - events: the WebSocket frames and webhook bodies as component schemas
-//!   ([`super::events::schema`]);
 //! - `info`: the license, and a description of authentication, the sign-in routes under
 //!   `/auth` (outside `/api/v1`), the CSRF rule, errors and pagination ([`DESCRIPTION`]).
 
@@ -103,39 +101,13 @@ carries `field` on a 422 (`validation_failed`) or a 400 naming a parameter, `lim
 
 Every list answers an object with the entries in `items`. `list_leads` pages with a cursor:
 `next_cursor` is present only when another page has leads; pass it back as `cursor`. A page
-without it is the last one, even when it is full.
-
-## Events
-
-The same objects also travel as events, in the shape of the bodies above (a lead is a
-`LeadBody` everywhere). The WebSocket `/ws` (authenticated like the API; `?token=` for
-browsers) first sends a `WsHelloFrame`, then one `WsEventFrame` per event of the caller's
-workspaces: `{"type": "event", "event": "lead.qualified", "data": {…}}`. Outgoing webhooks POST
-a `WebhookPayload`: `{"id", "event", "workspace_id", "created_at", "data"}`, with the headers
-`X-Wabot-Event`, `X-Wabot-Delivery` (the `id`; deduplicate on it), `X-Wabot-Timestamp` and
-`X-Wabot-Signature` (`v1=` + hex HMAC-SHA256 of `"{timestamp}.{raw body}"` under the webhook's
-secret). `EventName` lists every event; the schema `<Name>Frame` (`LeadQualifiedFrame`) and,
-for webhook events, `<Name>Webhook` give each event's `data`.
-
-| Event | `data` | Webhook | When |
-|---|---|---|---|
-| `bot.status` | `BotStatusEvent` | yes | A bot's runtime status changed. |
-| `bot.qr` | `BotQrEvent` | | A new QR code to pair a bot. |
-| `bot.pairing_code` | `BotPairingCodeEvent` | | A pairing code to pair a bot. |
-| `message.received` | `MessageEvent` | yes | A customer's message was stored. |
-| `message.sent` | `MessageEvent` | | A message to the customer (bot or agent) was stored. |
-| `message.delivery` | `DeliveryEvent` | | A sent message's delivery status advanced. |
-| `lead.updated` | `LeadEvent` | | A lead's details, status, assignee or handler changed. |
-| `lead.qualified` | `LeadEvent` | yes | A lead has every required field. |
-| `lead.assigned` | `LeadAssignedEvent` | yes | A lead was assigned to a sales agent. |
-| `lead.attention` | `LeadAttentionEvent` | | A customer wrote in a conversation an agent has taken over. |
-| `schedule.executed` | `ScheduleExecutedEvent` | | A schedule fired. |"#;
+without it is the last one, even when it is full."#;
 
 /// The served document: poem-openapi's `raw` JSON with the fix-ups of this module applied.
 pub fn document(raw: &str) -> Value {
     let mut doc: Value = serde_json::from_str(raw).expect("poem-openapi emits valid JSON");
-    add_events(&mut doc);
     fix_formats(&mut doc);
+    unwrap_described_refs(&mut doc);
     apply_lengths(&mut doc);
     order_security(&mut doc);
     let info = &mut doc["info"];
@@ -143,16 +115,6 @@ pub fn document(raw: &str) -> Value {
     // The workspace's SPDX expression (OpenAPI 3.0 has no `identifier`; a name suffices).
     info["license"] = json!({ "name": LICENSE });
     doc
-}
-
-/// Adds the event schemas ([`super::events::schema`]) the operations do not reference.
-fn add_events(doc: &mut Value) {
-    let Some(schemas) = doc["components"]["schemas"].as_object_mut() else {
-        return;
-    };
-    for (name, schema) in super::events::schema::component_schemas() {
-        schemas.entry(name).or_insert(schema);
-    }
 }
 
 /// Rewrites the non-standard formats poem-openapi emits, recursively.
@@ -183,6 +145,38 @@ fn fix_formats(value: &mut Value) {
             map.values_mut().for_each(fix_formats);
         }
         Value::Array(items) => items.iter_mut().for_each(fix_formats),
+        _ => {}
+    }
+}
+
+/// Turns `allOf: [{$ref}, {description}]` — what poem-openapi emits for a documented field of
+/// an enum or object type — into `$ref` with the description beside it. Generators such as
+/// openapi-python-client cannot take `allOf` of an enum and drop every schema that uses one
+/// (and every operation answering it); validators and the others read the plain `$ref`.
+fn unwrap_described_refs(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let reference = match map
+                .get("allOf")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+            {
+                Some([Value::Object(r), Value::Object(extra)])
+                    if r.len() == 1
+                        && r.contains_key("$ref")
+                        && extra.keys().all(|k| k == "description") =>
+                {
+                    r.get("$ref").cloned()
+                }
+                _ => None,
+            };
+            if let Some(reference) = reference {
+                map.remove("allOf");
+                map.insert("$ref".into(), reference);
+            }
+            map.values_mut().for_each(unwrap_described_refs);
+        }
+        Value::Array(items) => items.iter_mut().for_each(unwrap_described_refs),
         _ => {}
     }
 }
@@ -274,6 +268,16 @@ mod tests {
                 .any(|p| p["name"] == param && p["schema"]["maxLength"] == json!(max));
             assert!(found, "{op}.{param} has no maxLength {max}");
         }
+    }
+
+    #[test]
+    fn no_enum_or_object_field_is_wrapped_in_all_of() {
+        let doc = served();
+        let text = doc.to_string();
+        assert!(!text.contains("\"allOf\""), "allOf left in the document");
+        let role = &doc["components"]["schemas"]["WorkspaceInfo"]["properties"]["role"];
+        assert_eq!(role["$ref"], "#/components/schemas/MemberRole", "{role}");
+        assert!(role["description"].as_str().is_some_and(|d| !d.is_empty()));
     }
 
     #[test]
