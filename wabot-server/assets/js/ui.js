@@ -28,6 +28,25 @@ export function sendFailure(m) {
   return h('span', { class: 'send-error', role: 'note', text: m.error ? `not delivered: ${m.error}` : 'not delivered' });
 }
 
+const TICKS = { pending: ['🕓', ''], sent: ['✓', ''], delivered: ['✓✓', ''], read: ['✓✓', 'read'], failed: ['!', 'failed'] };
+
+/** The delivery ticks of a message in `status` (`delivery` of a MessageBody), or null. */
+export function ticks(status) {
+  const [t, cls] = TICKS[status] || ['', ''];
+  return t ? h('span', { class: `ticks ${cls}`, title: status, 'aria-label': status }, t) : null;
+}
+
+/** A chat bubble for a message as the API and the events show it (a MessageBody): labelled
+ * `who` (null: no label), with `data` added to its `data-*` attributes (`data-id` is the id). */
+export function messageBubble(m, who, data = {}) {
+  const out = m.direction === 'outbound';
+  return h('div', { class: `bubble ${out ? 'out' : 'in'} ${m.sender === 'agent' ? 'agent' : ''}`, dataset: { id: m.id, ...data } },
+    who ? h('span', { class: 'who' }, who) : null,
+    m.body,
+    h('span', { class: 'meta' }, time(m.created_at), out ? ticks(m.delivery) : null),
+    sendFailure(m));
+}
+
 /** An icon from the sprite. */
 export function icon(name, cls = 'icon') {
   const ns = 'http://www.w3.org/2000/svg';

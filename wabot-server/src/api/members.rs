@@ -180,7 +180,7 @@ impl MembersApi {
     ) -> Result<WorkspaceCreated, ApiError> {
         let user = require_user(auth.principal(), "create workspaces")?;
         let name = WorkspaceName::parse(&body.name)?;
-        let now = Utc::now();
+        let now = state.clock.now();
         let workspace = Workspace {
             id: WorkspaceId::new(),
             name,
@@ -294,7 +294,7 @@ impl MembersApi {
                 .to_string(),
         };
         let store = &state.store;
-        let now = Utc::now();
+        let now = state.clock.now();
         let user = store
             .upsert_user(&User {
                 id: UserId::new(),

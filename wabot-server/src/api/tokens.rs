@@ -132,7 +132,7 @@ impl TokensApi {
             hash: hash_token(&secret),
             role,
             created_by: Some(user),
-            created_at: Utc::now(),
+            created_at: state.clock.now(),
             last_used_at: None,
             revoked_at: None,
         };
@@ -184,7 +184,7 @@ impl TokensApi {
         auth.principal().require(ws, Role::Manager, "workspace")?;
         state
             .store
-            .revoke_api_token(ws, token_id.0, Utc::now())
+            .revoke_api_token(ws, token_id.0, state.clock.now())
             .await
             .map_err(|e| match e {
                 wabot_core::Error::NotFound(_) => ApiError::not_found("API token"),

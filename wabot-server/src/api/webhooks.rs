@@ -211,7 +211,7 @@ impl WebhooksApi {
             url,
             events,
             secret_ciphertext: seal_secret(&state.crypto, id, &secret),
-            created_at: Utc::now(),
+            created_at: state.clock.now(),
         };
         state.store.create_webhook(&webhook).await?;
         webhooks_changed();

@@ -15,10 +15,6 @@
 //! `/login?return_to=<path>`. Data is never rendered into the page from the server except the
 //! signed-in user's identity (JSON-escaped); user content reaches the DOM through `textContent`.
 
-// NOTE from S1 (server core): at 08:28 a shell command of mine wrote my old placeholder over
-// this file by mistake. The header above is yours verbatim (I had read it); the router below is
-// reconstructed from the handlers in pages.rs/assets.rs — please check it against your version.
-
 mod assets;
 mod pages;
 mod templates;

@@ -1,7 +1,7 @@
 // Conversation with one lead: live messages with delivery ticks, editable lead fields, take
 // over / reply / release, status and assignment.
 
-import { boot, get, post, put, patch, on, h, sendFailure, $, setPill, leadStatusLabel, leadName, prettyContact, initials, time, day, dateTime, toast, busy, clearErrors, showError, members } from '../app.js';
+import { boot, get, post, put, patch, on, h, messageBubble, $, setPill, leadStatusLabel, leadName, prettyContact, initials, time, day, dateTime, toast, busy, clearErrors, showError, members } from '../app.js';
 
 const id = boot.lead_id;
 const chat = $('#chat');
@@ -14,20 +14,10 @@ const people = new Map();
 const shown = new Map(); // message id -> message
 let lastDay = '';
 
-const TICKS = { pending: ['🕓', ''], sent: ['✓', ''], delivered: ['✓✓', ''], read: ['✓✓', 'read'], failed: ['!', 'failed'] };
-function ticks(status) {
-  const [t, cls] = TICKS[status] || ['', ''];
-  return t ? h('span', { class: `ticks ${cls}`, title: status, 'aria-label': status }, t) : null;
-}
-
 function bubble(m) {
   const out = m.direction === 'outbound';
   const who = m.sender === 'agent' ? (m.agent_id === boot.user_id ? 'You' : (people.get(m.agent_id) || 'Agent')) : out ? botName : null;
-  return h('div', { class: `bubble ${out ? 'out' : 'in'} ${m.sender === 'agent' ? 'agent' : ''}`, dataset: { id: m.id } },
-    who ? h('span', { class: 'who' }, who) : null,
-    m.body,
-    h('span', { class: 'meta' }, time(m.created_at), out ? ticks(m.delivery) : null),
-    sendFailure(m));
+  return messageBubble(m, who);
 }
 
 function add(m) {

@@ -1,7 +1,7 @@
 // Chat simulator for sandbox bots: type as a customer, watch the bot reply (live over /ws)
 // and the lead fill in.
 
-import { boot, get, post, on, h, sendFailure, $, setPill, botStatusLabel, toast, time, leadStatusLabel, pill, canManage } from '../app.js';
+import { boot, get, post, on, h, messageBubble, ticks, sendFailure, $, setPill, botStatusLabel, toast, time, leadStatusLabel, pill, canManage } from '../app.js';
 
 const id = boot.bot_id;
 const chat = $('#chat');
@@ -22,20 +22,10 @@ function newContact() {
   return c;
 }
 
-const TICKS = { pending: ['🕓', ''], sent: ['✓', ''], delivered: ['✓✓', ''], read: ['✓✓', 'read'], failed: ['!', 'failed'], received: ['', ''] };
-function ticks(status) {
-  const [t, cls] = TICKS[status] || ['', ''];
-  return t ? h('span', { class: `ticks ${cls}`, title: status, 'aria-label': status }, t) : null;
-}
-
 function bubble(m) {
   const out = m.direction === 'outbound';
   const who = m.sender === 'agent' ? 'Sales agent' : out ? (bot ? bot.name : 'Bot') : null;
-  return h('div', { class: `bubble ${out ? 'out' : 'in'} ${m.sender === 'agent' ? 'agent' : ''}`, dataset: { id: m.id, at: m.created_at, dir: m.direction } },
-    who ? h('span', { class: 'who' }, who) : null,
-    m.body,
-    h('span', { class: 'meta' }, time(m.created_at), out ? ticks(m.delivery) : null),
-    sendFailure(m));
+  return messageBubble(m, who, { at: m.created_at, dir: m.direction });
 }
 
 function add(m) {
