@@ -80,14 +80,9 @@ impl WsHub {
         if self.tx.receiver_count() == 0 {
             return;
         }
-        let json = serde_json::json!({
-            "type": "event",
-            "event": event.name(),
-            "data": event,
-        });
         let _ = self.tx.send(WsFrame {
             workspace: event.workspace_id(),
-            json: json.to_string().into(),
+            json: crate::api::events::ws_frame(event).into(),
         });
     }
 
