@@ -13,6 +13,8 @@
 //! - security: every operation lists the API token first and the dashboard's session cookie
 //!   as the alternative, so a client that applies the first scheme it has a credential for
 //!   sends only `Authorization: Bearer`;
+//! - events: the WebSocket frames and webhook bodies as component schemas
+//!   ([`super::events::schema`]);
 //! - `info`: the license, and a description of authentication, the sign-in routes under
 //!   `/auth` (outside `/api/v1`), the CSRF rule, errors and pagination ([`DESCRIPTION`]).
 
@@ -101,11 +103,38 @@ carries `field` on a 422 (`validation_failed`) or a 400 naming a parameter, `lim
 
 Every list answers an object with the entries in `items`. `list_leads` pages with a cursor:
 `next_cursor` is present only when another page has leads; pass it back as `cursor`. A page
-without it is the last one, even when it is full."#;
+without it is the last one, even when it is full.
+
+## Events
+
+The same objects also travel as events, in the shape of the bodies above (a lead is a
+`LeadBody` everywhere). The WebSocket `/ws` (authenticated like the API; `?token=` for
+browsers) first sends a `WsHelloFrame`, then one `WsEventFrame` per event of the caller's
+workspaces: `{"type": "event", "event": "lead.qualified", "data": {…}}`. Outgoing webhooks POST
+a `WebhookPayload`: `{"id", "event", "workspace_id", "created_at", "data"}`, with the headers
+`X-Wabot-Event`, `X-Wabot-Delivery` (the `id`; deduplicate on it), `X-Wabot-Timestamp` and
+`X-Wabot-Signature` (`v1=` + hex HMAC-SHA256 of `"{timestamp}.{raw body}"` under the webhook's
+secret). `EventName` lists every event; the schema `<Name>Frame` (`LeadQualifiedFrame`) and,
+for webhook events, `<Name>Webhook` give each event's `data`.
+
+| Event | `data` | Webhook | When |
+|---|---|---|---|
+| `bot.status` | `BotStatusEvent` | yes | A bot's runtime status changed. |
+| `bot.qr` | `BotQrEvent` | | A new QR code to pair a bot. |
+| `bot.pairing_code` | `BotPairingCodeEvent` | | A pairing code to pair a bot. |
+| `message.received` | `MessageEvent` | yes | A customer's message was stored. |
+| `message.sent` | `MessageEvent` | | A message to the customer (bot or agent) was stored. |
+| `message.delivery` | `DeliveryEvent` | | A sent message's delivery status advanced. |
+| `lead.updated` | `LeadEvent` | | A lead's details, status, assignee or handler changed. |
+| `lead.qualified` | `LeadEvent` | yes | A lead has every required field. |
+| `lead.assigned` | `LeadAssignedEvent` | yes | A lead was assigned to a sales agent. |
+| `lead.attention` | `LeadAttentionEvent` | | A customer wrote in a conversation an agent has taken over. |
+| `schedule.executed` | `ScheduleExecutedEvent` | | A schedule fired. |"#;
 
 /// The served document: poem-openapi's `raw` JSON with the fix-ups of this module applied.
 pub fn document(raw: &str) -> Value {
     let mut doc: Value = serde_json::from_str(raw).expect("poem-openapi emits valid JSON");
+    add_events(&mut doc);
     fix_formats(&mut doc);
     unwrap_described_refs(&mut doc);
     apply_lengths(&mut doc);
@@ -115,6 +144,16 @@ pub fn document(raw: &str) -> Value {
     // The workspace's SPDX expression (OpenAPI 3.0 has no `identifier`; a name suffices).
     info["license"] = json!({ "name": LICENSE });
     doc
+}
+
+/// Adds the event schemas ([`super::events::schema`]) the operations do not reference.
+fn add_events(doc: &mut Value) {
+    let Some(schemas) = doc["components"]["schemas"].as_object_mut() else {
+        return;
+    };
+    for (name, schema) in super::events::schema::component_schemas() {
+        schemas.entry(name).or_insert(schema);
+    }
 }
 
 /// Rewrites the non-standard formats poem-openapi emits, recursively.
