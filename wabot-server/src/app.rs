@@ -16,6 +16,7 @@ use wabot_core::{
 use wabot_store::{PostgresStore, SqliteStore};
 use wabot_whatsapp::{
     cloud::CloudTransportFactory,
+    native::{NativeConfig, NativeTransportFactory},
     web::{WebConfig, WebTransportFactory},
 };
 
@@ -27,7 +28,7 @@ use crate::{
     metrics::Metrics,
     poem_bridge::PoemService,
     state::{AppState, QrCodes},
-    wiring::{LlmRouter, SecretCache, TransportRouter},
+    wiring::{LlmRouter, SecretCache, SessionCipher, TransportRouter},
     ws::WsHub,
 };
 
@@ -169,8 +170,14 @@ impl Application {
             },
             settings.engine.engine_config(),
         );
+        let native = Arc::new(NativeTransportFactory::new(
+            store.clone(),
+            Arc::new(SessionCipher(Arc::new(crypto.clone()))),
+            NativeConfig::default(),
+        ));
         let router = Arc::new(TransportRouter {
             sandbox: sandbox.clone(),
+            native,
             web,
             cloud: cloud.clone(),
         });
