@@ -13,7 +13,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use wabot_core::extract::parse_message;
+use wabot_core::{
+    domain::LeadFields,
+    extract::{Asked, Context, parse_message, parse_reply},
+};
 
 /// One conversation of the fixture: the region and the `[speaker, text]` turns.
 #[derive(serde::Deserialize)]
@@ -61,4 +64,43 @@ fn main() {
     }
     let rate = parsed as f64 / started.elapsed().as_secs_f64();
     println!("parse_message: {rate:.0} messages/s on one core ({parsed} messages)");
+
+    // The engine's path: each message with the bot's messages and the customer's earlier
+    // ones before it (the context is built outside the timed loop, as the engine reads it
+    // from the store).
+    let contexts: Vec<(Context<'_>, &str)> = set
+        .iter()
+        .flat_map(|c| {
+            c.turns
+                .iter()
+                .enumerate()
+                .filter(|(_, (s, _))| s == "customer")
+                .map(|(k, (_, text))| {
+                    let before = |who: &'static str| {
+                        c.turns[..k]
+                            .iter()
+                            .rev()
+                            .filter(move |(s, _)| s == who)
+                            .map(|(_, t)| t.as_str())
+                    };
+                    let context = Context {
+                        region: c.region.as_deref(),
+                        asked: Asked::from_bot_messages(before("bot")),
+                        earlier: before("customer").collect(),
+                    };
+                    (context, text.as_str())
+                })
+        })
+        .collect();
+    let started = Instant::now();
+    let mut parsed = 0u64;
+    while started.elapsed() < budget {
+        for (context, text) in &contexts {
+            let found = parse_reply(black_box(text), context);
+            black_box(found.merge_into(&mut LeadFields::default(), context));
+        }
+        parsed += contexts.len() as u64;
+    }
+    let rate = parsed as f64 / started.elapsed().as_secs_f64();
+    println!("parse_reply + merge_into: {rate:.0} messages/s on one core ({parsed} messages)");
 }
