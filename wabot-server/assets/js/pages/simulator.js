@@ -14,6 +14,9 @@ let contact = resumed || newContact();
 let leadId = null;
 let bot = null;
 const shown = new Set();
+// Live messages of this bot that came before the page knew its lead (the first message of a
+// new customer: its event can beat the lead's), by lead id; shown once the lead is known.
+const early = new Map();
 let typingEl = null;
 
 function newContact() {
@@ -77,6 +80,8 @@ function renderLead(lead) {
   const box = $('#sim-lead');
   if (!lead) { box.replaceChildren(h('p', { class: 'muted' }, 'No lead yet — it appears with the first message.')); return; }
   leadId = lead.id;
+  (early.get(leadId) || []).forEach(add);
+  early.clear();
   const required = bot ? bot.features.required_fields : ['name', 'email', 'phone'];
   const have = required.filter((f) => lead.fields[f]).length;
   const pct = required.length ? Math.round((100 * have) / required.length) : 100;
@@ -169,7 +174,12 @@ $('#new-customer').addEventListener('click', () => {
 
 function onMessage(d) {
   const m = d.message;
-  if (m && m.bot_id === id && leadId && m.lead_id === leadId) add(m);
+  if (!m || m.bot_id !== id) return;
+  if (leadId) {
+    if (m.lead_id === leadId) add(m);
+  } else {
+    early.set(m.lead_id, [...(early.get(m.lead_id) || []), m]);
+  }
 }
 on('message.received', onMessage);
 on('message.sent', onMessage);
