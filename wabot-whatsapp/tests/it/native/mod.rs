@@ -1,6 +1,7 @@
 //! The native engine: the real whatsapp-rust client against an in-process fake WhatsApp
 //! server (`fake_server`), its session stored through wabot's memory store.
 
+mod backend;
 mod fake_server;
 
 use std::{sync::Arc, time::Duration};
@@ -21,8 +22,14 @@ use self::fake_server::FakeWhatsApp;
 
 /// A memory store holding one bot.
 async fn store_with_bot() -> (Arc<MemoryStore>, Bot) {
-    crate::cloud::init_logs();
     let store = Arc::new(MemoryStore::new());
+    let bot = add_bot(store.as_ref()).await;
+    (store, bot)
+}
+
+/// A new workspace with one bot in `store`.
+pub(crate) async fn add_bot(store: &(impl WorkspaceStore + BotStore)) -> Bot {
+    crate::cloud::init_logs();
     let now = Utc::now();
     let ws = Workspace {
         id: WorkspaceId::new(),
@@ -37,12 +44,12 @@ async fn store_with_bot() -> (Arc<MemoryStore>, Bot) {
         now,
     );
     store.create_bot(&bot).await.unwrap();
-    (store, bot)
+    bot
 }
 
 /// A native transport for `bot` connected to `server`, running; returns its event stream.
-fn start(
-    store: &Arc<MemoryStore>,
+pub(crate) fn start(
+    store: Arc<dyn SessionKeyStore>,
     bot: &Bot,
     server: &FakeWhatsApp,
 ) -> (
@@ -50,7 +57,7 @@ fn start(
     mpsc::Receiver<TransportEvent>,
     tokio::task::JoinHandle<Result<(), wabot_core::TransportError>>,
 ) {
-    let backend = SessionBackend::new(store.clone(), Arc::new(PlaintextKeys), bot.id);
+    let backend = SessionBackend::new(store, Arc::new(PlaintextKeys), bot.id);
     let config = NativeConfig {
         // A fixed version: the client must not look one up over HTTP.
         version: Some((2, 3000, 1)),
@@ -70,7 +77,10 @@ fn start(
 }
 
 /// The next QR code among the events (others are skipped), within `within`.
-async fn next_qr(events: &mut mpsc::Receiver<TransportEvent>, within: Duration) -> String {
+pub(crate) async fn next_qr(
+    events: &mut mpsc::Receiver<TransportEvent>,
+    within: Duration,
+) -> String {
     let wait = async {
         loop {
             match events.recv().await {
@@ -94,7 +104,7 @@ async fn a_fresh_session_handshakes_and_shows_the_servers_first_ref_as_a_real_qr
     let (store, bot) = store_with_bot().await;
     let server = FakeWhatsApp::new(&["2@first-ref", "2@second-ref"]);
 
-    let (transport, mut events, running) = start(&store, &bot, &server);
+    let (transport, mut events, running) = start(store.clone(), &bot, &server);
     let code = next_qr(&mut events, Duration::from_secs(20)).await;
 
     // ref,noisePub,identityPub,advSecret[,platform]
@@ -143,13 +153,13 @@ async fn the_unpaired_device_keys_are_kept_in_our_store_and_reused_after_a_resta
     let (store, bot) = store_with_bot().await;
     let server = FakeWhatsApp::new(&["2@first-ref"]);
 
-    let (transport, mut events, running) = start(&store, &bot, &server);
+    let (transport, mut events, running) = start(store.clone(), &bot, &server);
     let first = next_qr(&mut events, Duration::from_secs(20)).await;
     transport.stop().await;
     running.await.unwrap().unwrap();
     let stored = store.list_session_keys(bot.id, "").await.unwrap();
 
-    let (transport, mut events, running) = start(&store, &bot, &server);
+    let (transport, mut events, running) = start(store.clone(), &bot, &server);
     let second = next_qr(&mut events, Duration::from_secs(20)).await;
     transport.stop().await;
     running.await.unwrap().unwrap();
@@ -178,7 +188,7 @@ async fn qr_codes_rotate_through_the_servers_refs() {
     let (store, bot) = store_with_bot().await;
     let server = FakeWhatsApp::new(&["2@first-ref", "2@second-ref", "2@third-ref"]);
 
-    let (transport, mut events, running) = start(&store, &bot, &server);
+    let (transport, mut events, running) = start(store.clone(), &bot, &server);
     let codes = [
         next_qr(&mut events, Duration::from_secs(120)).await,
         next_qr(&mut events, Duration::from_secs(120)).await,
